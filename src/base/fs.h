@@ -1,0 +1,26 @@
+/* fs.h: file helpers for state that must survive a crash. */
+#ifndef BERTH_BASE_FS_H
+#define BERTH_BASE_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+/* Creates PATH and its parents with MODE; existing directories are fine. */
+int berth_fs_mkdir_p(const char *path, mode_t mode, berth_error_t *err);
+
+/* Writes DATA to PATH atomically: tmp file in the same dir, fsync, rename,
+ * fsync of the directory. A crash leaves the old or the new content. */
+int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			  berth_error_t *err);
+
+/* Reads PATH whole into *OUT (NUL-terminated, caller frees). Files larger
+ * than MAX bytes are refused with EFBIG. Returns the length. */
+ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error_t *err);
+
+/* Removes everything below DIR (not DIR itself), never following symlinks.
+ * A missing DIR is fine. */
+int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err);
+
+#endif
