@@ -1,0 +1,120 @@
+/* server.h: the Docker API's HTTP layer over libmicrohttpd, driven by the
+ * daemon's event loop (see shared/ref/HTTP-MHD-NOTES.md for the patterns).
+ *
+ * Routing strips the optional /vX.Y prefix, checks the version range and
+ * dispatches through a table of patterns with {param} segments. Handlers run
+ * on the loop thread and must answer (reply_*) or open a stream before they
+ * return. */
+#ifndef BERTH_HTTP_SERVER_H
+#define BERTH_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "loop/loop.h"
+
+/* Limits on untrusted input (STYLE rule 11). */
+#define BERTH_HTTP_MAX_HEADER_BYTES (64 * 1024) /* all request headers of one request */
+#define BERTH_HTTP_CONN_MEMORY (128 * 1024) /* MHD per-connection pool, caps headers */
+#define BERTH_HTTP_MAX_CONNECTIONS 4096
+#define BERTH_HTTP_CONN_TIMEOUT_S 300
+#define BERTH_HTTP_DEFAULT_MAX_BODY (1024 * 1024) /* JSON bodies unless a route says more */
+#define BERTH_HTTP_MAX_JSON_DEPTH 64
+#define BERTH_HTTP_MAX_PARAMS 4
+#define BERTH_HTTP_STREAM_MAX_BUFFER (8 * 1024 * 1024) /* unread stream bytes per client */
+
+struct berth_http_server;
+struct berth_http_req;
+struct berth_http_stream;
+
+typedef void (*berth_http_handler)(struct berth_http_req *req, void *ctx);
+
+struct berth_route {
+	const char *method;
+	const char *pattern; /* "/containers/{id}/json" */
+	berth_http_handler fn;
+	size_t max_body; /* 0 = BERTH_HTTP_DEFAULT_MAX_BODY */
+};
+
+struct berth_http_server_config {
+	const struct berth_route *routes;
+	size_t n_routes;
+	void *ctx; /* borrowed, passed to every handler */
+	int api_min_major, api_min_minor;
+	int api_max_major, api_max_minor;
+	const char *server_header; /* "berth/26.11.0 (linux)" */
+};
+
+struct berth_http_server *berth_http_server_new(struct berth_loop *loop,
+						const struct berth_http_server_config *cfg,
+						berth_error_t *err);
+
+/* Listens on a new Unix socket at PATH with MODE. The socket is bound under a
+ * temporary name and renamed into place, so clients never see a half-set-up
+ * socket; a stale socket at PATH is replaced, a live one is EADDRINUSE. */
+int berth_http_server_listen_unix(struct berth_http_server *srv, const char *path, mode_t mode,
+				  berth_error_t *err);
+
+/* Ends every stream, stops serving, removes the sockets it created, frees. */
+void berth_http_server_free(struct berth_http_server *srv);
+
+/* Request accessors; returned strings are borrowed for the handler's call. */
+const char *berth_http_req_method(const struct berth_http_req *req);
+const char *berth_http_req_path(const struct berth_http_req *req); /* without /vX.Y */
+const char *berth_http_req_param(const struct berth_http_req *req, const char *name);
+const char *berth_http_req_query(const struct berth_http_req *req, const char *name);
+/* docker's boolean query values: "1", "true", "True" are true; absent = DEF. */
+bool berth_http_req_query_bool(const struct berth_http_req *req, const char *name, bool def);
+const char *berth_http_req_header(const struct berth_http_req *req, const char *name);
+const char *berth_http_req_body(const struct berth_http_req *req, size_t *len);
+/* The API version of the request as major*1000+minor (unversioned = max). */
+int berth_http_req_api_version(const struct berth_http_req *req);
+/* True if the request's API version is below MAJOR.MINOR. */
+bool berth_http_req_version_lt(const struct berth_http_req *req, int major, int minor);
+
+/* Parses the body as JSON with depth and size limits. An empty body gives
+ * an empty object. Errors are EINVAL with a message fit for the client. */
+json_t *berth_http_req_json(struct berth_http_req *req, berth_error_t *err);
+
+/* Responses. */
+void berth_http_reply_json(struct berth_http_req *req, unsigned status, json_t *body /* stolen */);
+void berth_http_reply_data(struct berth_http_req *req, unsigned status, const char *content_type,
+			   const void *data, size_t len);
+void berth_http_reply_empty(struct berth_http_req *req, unsigned status);
+void berth_http_reply_error(struct berth_http_req *req, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Maps an error's errno to a status once (ENOENT 404, EEXIST/EBUSY 409,
+ * EINVAL 400, EPERM/EACCES 403, ENOSYS 501, else 500) and replies. */
+void berth_http_reply_berror(struct berth_http_req *req, const berth_error_t err);
+unsigned berth_http_status_for_errno(int code);
+/* Adds a header to the response the handler is about to send. */
+void berth_http_req_add_header(struct berth_http_req *req, const char *name, const char *value);
+
+/* Streams: a response of unknown length whose headers go out at once.
+ * Data is written with berth_http_stream_write (loop thread) and the body
+ * ends with berth_http_stream_end. ON_CLOSE runs once when the stream is
+ * finished or the client went away; after it the stream must not be used. */
+typedef void (*berth_http_stream_close_cb)(struct berth_http_stream *st, void *data);
+
+struct berth_http_stream *berth_http_stream_open(struct berth_http_req *req, unsigned status,
+						 const char *content_type,
+						 berth_http_stream_close_cb on_close, void *data);
+/* Returns -1 when the client is gone or too far behind (the stream is then
+ * being closed and ON_CLOSE will run). */
+int berth_http_stream_write(struct berth_http_stream *st, const void *data, size_t len);
+void berth_http_stream_end(struct berth_http_stream *st);
+
+/* Routes METHOD URL exactly as a request would be, without a connection
+ * (for unit tests and the fuzzer). Returns the matched route or NULL.
+ * *API_VERSION gets the request's version; *VERSION_ERR (caller frees) the
+ * 400 message for an unsupported one or NULL; *FIRST_PARAM (caller frees)
+ * the value of the first {param}, or NULL. */
+const struct berth_route *berth_http_route_test(const struct berth_http_server_config *cfg,
+						const char *method, const char *url,
+						int *api_version, char **version_err,
+						char **first_param);
+
+#endif
