@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/xalloc.h"
+#include "engine/db.h"
+
+struct berth_db {
+	sqlite3 *h;
+	int version;
+};
+
+/* Each entry takes the schema from version i to i+1. Never edit an entry
+ * that has shipped: add a new one (STYLE rule 14). */
+static const char *const migrations[] = {
+	/* 1: metadata */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+};
+
+int berth_db_latest_schema_version(void)
+{
+	return (int)BERTH_ARRAY_SIZE(migrations);
+}
+
+static int exec_sql(struct berth_db *db, const char *sql, berth_error_t *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = berth_make_error(err, EIO, "sqlite: %s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static int read_version(struct berth_db *db, berth_error_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int v;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+	}
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct berth_db *db, berth_error_t *err)
+{
+	int latest = berth_db_latest_schema_version();
+
+	if (db->version > latest)
+		return berth_make_error(err, EPROTO,
+					"the store has schema version %d, newer than this berth (%d)",
+					db->version, latest);
+	while (db->version < latest) {
+		cleanup_free char *sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+						   migrations[db->version], db->version + 1);
+		if (exec_sql(db, sql, err) < 0) {
+			exec_sql(db, "ROLLBACK", NULL);
+			return berth_error_wrap(err, "migrate the store to schema version %d",
+						db->version + 1);
+		}
+		db->version++;
+	}
+	return 0;
+}
+
+struct berth_db *berth_db_open(const char *path, berth_error_t *err)
+{
+	struct berth_db *db = xzalloc(sizeof(*db));
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK) {
+		berth_make_error(err, EIO, "open `%s`: %s", path,
+				 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		berth_db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	/* WAL + synchronous=NORMAL never corrupts on a crash; FULL costs an fsync per commit. */
+	if (exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+		     err) < 0 ||
+	    (db->version = read_version(db, err)) < 0 || migrate(db, err) < 0) {
+		berth_error_wrap(err, "state store `%s`", path);
+		berth_db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void berth_db_close(struct berth_db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int berth_db_schema_version(struct berth_db *db)
+{
+	return db->version;
+}
+
+sqlite3 *berth_db_handle(struct berth_db *db)
+{
+	return db->h;
+}
+
+char *berth_db_meta_get(struct berth_db *db, const char *key, berth_error_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *ret = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) {
+		berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = xstrdup((const char *)sqlite3_column_text(st, 0));
+	else if (rc == SQLITE_DONE)
+		berth_make_error(err, ENOENT, "no meta key `%s`", key);
+	else
+		berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int berth_db_meta_set(struct berth_db *db, const char *key, const char *value, berth_error_t *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
