@@ -1,0 +1,17 @@
+/* api_internal.h: handler prototypes shared by the files of api/. */
+#ifndef BERTH_API_API_INTERNAL_H
+#define BERTH_API_API_INTERNAL_H
+
+#include "api/api.h"
+
+void api_ping(struct berth_http_req *req, void *ctx);
+void api_version(struct berth_http_req *req, void *ctx);
+void api_info(struct berth_http_req *req, void *ctx);
+void api_events(struct berth_http_req *req, void *ctx);
+void api_system_df(struct berth_http_req *req, void *ctx);
+void api_plugins_list(struct berth_http_req *req, void *ctx);
+void api_plugin_inspect(struct berth_http_req *req, void *ctx);
+void api_swarm_inactive(struct berth_http_req *req, void *ctx);
+void api_not_implemented(struct berth_http_req *req, void *ctx);
+
+#endif
