@@ -11,7 +11,7 @@
 /* What every handler gets as its context. */
 struct berth_api {
 	struct berth_engine *engine; /* borrowed */
-	struct berth_loop *loop; /* borrowed */
+	struct berth_loop *loop;     /* borrowed */
 };
 
 /* The route table served by the daemon. */

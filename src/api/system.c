@@ -93,8 +93,8 @@ static int parse_window(struct berth_http_req *req, int64_t now, int64_t *since,
 	if (u && *u && berth_time_parse_timestamp(u, now, until, err) < 0)
 		return -1;
 	if (*until >= 0 && *since > *until)
-		return berth_make_error(err, EINVAL, "`since` time (%s) cannot be after `until` time (%s)",
-					s, u);
+		return berth_make_error(
+		    err, EINVAL, "`since` time (%s) cannot be after `until` time (%s)", s, u);
 	return 0;
 }
 
@@ -152,8 +152,8 @@ void api_system_df(struct berth_http_req *req, void *ctx)
 			return;
 		}
 	}
-	berth_http_reply_json(req, 200,
-			      berth_engine_disk_usage(api->engine, want[0], want[1], want[2], want[3]));
+	berth_http_reply_json(
+	    req, 200, berth_engine_disk_usage(api->engine, want[0], want[1], want[2], want[3]));
 }
 
 /* --- what berth does not have ---------------------------------------------- */
@@ -166,13 +166,15 @@ void api_plugins_list(struct berth_http_req *req, void *ctx)
 
 void api_plugin_inspect(struct berth_http_req *req, void *ctx)
 {
-	berth_http_reply_error(req, 404, "plugin \"%s\" not found", berth_http_req_param(req, "name"));
+	berth_http_reply_error(req, 404, "plugin \"%s\" not found",
+			       berth_http_req_param(req, "name"));
 }
 
 void api_swarm_inactive(struct berth_http_req *req, void *ctx)
 {
-	berth_http_reply_error(req, 503,
-			       "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.");
+	berth_http_reply_error(
+	    req, 503,
+	    "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.");
 }
 
 void api_not_implemented(struct berth_http_req *req, void *ctx)

@@ -43,10 +43,10 @@ static inline void berth_closedirp(DIR **d)
 	errno = saved;
 }
 
-#define cleanup_free __attribute__((cleanup(berth_freep)))
+#define cleanup_free  __attribute__((cleanup(berth_freep)))
 #define cleanup_close __attribute__((cleanup(berth_closep)))
-#define cleanup_file __attribute__((cleanup(berth_fclosep)))
-#define cleanup_dir __attribute__((cleanup(berth_closedirp)))
+#define cleanup_file  __attribute__((cleanup(berth_fclosep)))
+#define cleanup_dir   __attribute__((cleanup(berth_closedirp)))
 
 /* Hand a pointer over: returns it and leaves NULL behind (bubblewrap). */
 static inline void *berth_steal_pointer(void *pp)

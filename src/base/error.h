@@ -7,7 +7,7 @@
 #define BERTH_BASE_ERROR_H
 
 struct berth_error {
-	int code; /* errno value; 0 when none applies */
+	int code;  /* errno value; 0 when none applies */
 	char *msg; /* owned */
 };
 typedef struct berth_error *berth_error_t;
@@ -15,11 +15,12 @@ typedef struct berth_error *berth_error_t;
 /* Sets *err to a new error with errno CODE and a formatted message.
  * Returns -CODE-1 so that it can be returned directly (always < 0). */
 int berth_make_error(berth_error_t *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the message of *err with formatted context: "ctx: old".
  * Returns the same negative value berth_make_error returned. */
-int berth_error_wrap(berth_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int berth_error_wrap(berth_error_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Frees *err (NULL is fine) and sets it to NULL. */
 void berth_error_release(berth_error_t *err);

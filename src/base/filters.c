@@ -31,7 +31,8 @@ static int parse_values(json_t *arr, const char *key, json_t *vals, berth_error_
 	if (json_is_array(vals)) {
 		json_array_foreach (vals, i, it) {
 			if (!json_is_string(it))
-				return berth_make_error(err, EINVAL, "invalid filter value for `%s`", key);
+				return berth_make_error(err, EINVAL,
+							"invalid filter value for `%s`", key);
 			add_value(arr, json_string_value(it));
 		}
 		return 0;
@@ -39,7 +40,8 @@ static int parse_values(json_t *arr, const char *key, json_t *vals, berth_error_
 	if (json_is_object(vals)) {
 		json_object_foreach (vals, v, it) {
 			if (!json_is_boolean(it))
-				return berth_make_error(err, EINVAL, "invalid filter value for `%s`", key);
+				return berth_make_error(err, EINVAL,
+							"invalid filter value for `%s`", key);
 			if (json_is_true(it))
 				add_value(arr, v);
 		}
@@ -68,7 +70,8 @@ struct berth_filters *berth_filters_parse(const char *text, berth_error_t *err)
 	if (root == NULL || !json_is_object(root)) {
 		json_decref(root);
 		berth_filters_free(f);
-		berth_make_error(err, EINVAL, "invalid filters: %s", root ? "not an object" : jerr.text);
+		berth_make_error(err, EINVAL, "invalid filters: %s",
+				 root ? "not an object" : jerr.text);
 		return NULL;
 	}
 	json_object_foreach (root, key, vals) {

@@ -96,7 +96,8 @@ ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error
 			break;
 		len += (size_t)n;
 		if (len > max)
-			return berth_make_error(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+			return berth_make_error(err, EFBIG, "`%s` is larger than %zu bytes", path,
+						max);
 	}
 	if (buf == NULL)
 		buf = xmalloc(1);
@@ -151,6 +152,8 @@ int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : berth_make_error(err, errno, "open `%s`: %s", dir, strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : berth_make_error(err, errno, "open `%s`: %s", dir, strerror(errno));
 	return remove_children(fd, 0, err);
 }

@@ -26,14 +26,14 @@ void berth_log_write(int level, const char *fmt, ...) __attribute__((format(prin
  * non-printable bytes, so that it is safe to log. Returns OUT. */
 char *berth_log_escape(char *out, size_t outlen, const char *data, size_t len);
 
-#define berth_log(level, ...)                                                                      \
-	do {                                                                                       \
-		if ((level) <= berth_log_current_level)                                            \
-			berth_log_write((level), __VA_ARGS__);                                     \
+#define berth_log(level, ...)                                  \
+	do {                                                   \
+		if ((level) <= berth_log_current_level)        \
+			berth_log_write((level), __VA_ARGS__); \
 	} while (0)
 #define berth_log_error(...) berth_log(BERTH_LOG_ERROR, __VA_ARGS__)
-#define berth_log_warn(...) berth_log(BERTH_LOG_WARN, __VA_ARGS__)
-#define berth_log_info(...) berth_log(BERTH_LOG_INFO, __VA_ARGS__)
+#define berth_log_warn(...)  berth_log(BERTH_LOG_WARN, __VA_ARGS__)
+#define berth_log_info(...)  berth_log(BERTH_LOG_INFO, __VA_ARGS__)
 #define berth_log_debug(...) berth_log(BERTH_LOG_DEBUG, __VA_ARGS__)
 
 #endif

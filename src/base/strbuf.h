@@ -10,11 +10,15 @@ struct berth_strbuf {
 	size_t cap;
 };
 
-#define BERTH_STRBUF_INIT { NULL, 0, 0 }
+#define BERTH_STRBUF_INIT  \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void berth_strbuf_append(struct berth_strbuf *sb, const void *data, size_t len);
 void berth_strbuf_puts(struct berth_strbuf *sb, const char *s);
-void berth_strbuf_printf(struct berth_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void berth_strbuf_printf(struct berth_strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Drops the first N bytes. */
 void berth_strbuf_consume(struct berth_strbuf *sb, size_t n);
 void berth_strbuf_reset(struct berth_strbuf *sb);

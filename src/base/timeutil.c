@@ -23,7 +23,8 @@ static const struct {
 	const char *unit;
 	double ns;
 } duration_units[] = {
-	{ "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+	{ "ns", 1 },  { "us", 1e3 }, { "µs", 1e3 },   { "ms", 1e6 },
+	{ "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
 };
 
 int berth_time_parse_duration(const char *s, int64_t *out_ns, berth_error_t *err)
@@ -165,7 +166,8 @@ int berth_time_parse_timestamp(const char *s, int64_t now_ns, int64_t *out_ns, b
 	if (strspn(s, "0123456789.-") == strlen(s) && strchr(s + 1, '-') == NULL) {
 		if (parse_unix(s, out_ns) == 0)
 			return 0;
-		return berth_make_error(err, EINVAL, "failed to parse value as time or duration: \"%s\"", s);
+		return berth_make_error(err, EINVAL,
+					"failed to parse value as time or duration: \"%s\"", s);
 	}
 	if (parse_rfc3339(s, out_ns) == 0)
 		return 0;
@@ -173,7 +175,8 @@ int berth_time_parse_timestamp(const char *s, int64_t now_ns, int64_t *out_ns, b
 		*out_ns = now_ns - d;
 		return 0;
 	}
-	return berth_make_error(err, EINVAL, "failed to parse value as time or duration: \"%s\"", s);
+	return berth_make_error(err, EINVAL, "failed to parse value as time or duration: \"%s\"",
+				s);
 }
 
 char *berth_time_format_rfc3339nano(int64_t ns, char *buf, size_t len)

@@ -12,7 +12,14 @@
 #include "base/xalloc.h"
 #include "daemon/daemon_config.h"
 
-enum opt_kind { K_STRING, K_BOOL, K_INT, K_LIST, K_OBJECT, K_ANY };
+enum opt_kind {
+	K_STRING,
+	K_BOOL,
+	K_INT,
+	K_LIST,
+	K_OBJECT,
+	K_ANY
+};
 
 /* One daemon.json key. FLAG is its `berth daemon` flag, if it has one.
  * USED: berth acts on it; other known keys are accepted with a warning. */
@@ -35,44 +42,95 @@ static const struct opt opts[] = {
 	{ "log-level", K_STRING, "log-level", 'l', true, "debug, info, warn, error or fatal" },
 	{ "log-format", K_STRING, "log-format", 0, true, "text or json" },
 	{ "labels", K_LIST, "label", 0, true, "key=value label of the daemon (repeatable)" },
-	{ "registry-mirrors", K_LIST, "registry-mirror", 0, true, "mirror of docker.io (repeatable)" },
-	{ "insecure-registries", K_LIST, "insecure-registry", 0, true, "registry reached without TLS checks (repeatable)" },
-	{ "live-restore", K_BOOL, "live-restore", 0, true, "keep containers running while the daemon is down (default true)" },
+	{ "registry-mirrors", K_LIST, "registry-mirror", 0, true,
+	  "mirror of docker.io (repeatable)" },
+	{ "insecure-registries", K_LIST, "insecure-registry", 0, true,
+	  "registry reached without TLS checks (repeatable)" },
+	{ "live-restore", K_BOOL, "live-restore", 0, true,
+	  "keep containers running while the daemon is down (default true)" },
 	{ "experimental", K_BOOL, "experimental", 0, true, "enable experimental features" },
-	{ "max-concurrent-downloads", K_INT, "max-concurrent-downloads", 0, true, "layers pulled at once (default 3)" },
-	{ "max-concurrent-uploads", K_INT, "max-concurrent-uploads", 0, true, "layers pushed at once (default 5)" },
-	{ "max-download-attempts", K_INT, "max-download-attempts", 0, true, "attempts per layer (default 5)" },
-	{ "shutdown-timeout", K_INT, "shutdown-timeout", 0, true, "seconds to wait for containers at shutdown (default 15)" },
+	{ "max-concurrent-downloads", K_INT, "max-concurrent-downloads", 0, true,
+	  "layers pulled at once (default 3)" },
+	{ "max-concurrent-uploads", K_INT, "max-concurrent-uploads", 0, true,
+	  "layers pushed at once (default 5)" },
+	{ "max-download-attempts", K_INT, "max-download-attempts", 0, true,
+	  "attempts per layer (default 5)" },
+	{ "shutdown-timeout", K_INT, "shutdown-timeout", 0, true,
+	  "seconds to wait for containers at shutdown (default 15)" },
 	/* known to dockerd; taken by later parts of berth */
-	{ "allow-nondistributable-artifacts", K_LIST }, { "api-cors-header", K_STRING },
-	{ "authorization-plugins", K_LIST }, { "bip", K_STRING }, { "bip6", K_STRING },
-	{ "bridge", K_STRING }, { "builder", K_OBJECT }, { "cdi-spec-dirs", K_LIST },
-	{ "cgroup-parent", K_STRING }, { "containerd", K_STRING }, { "containerd-namespace", K_STRING },
-	{ "containerd-plugins-namespace", K_STRING }, { "default-address-pools", K_ANY },
-	{ "default-cgroupns-mode", K_STRING }, { "default-gateway", K_STRING },
-	{ "default-gateway-v6", K_STRING }, { "default-ipc-mode", K_STRING },
-	{ "default-network-opts", K_OBJECT }, { "default-runtime", K_STRING },
-	{ "default-shm-size", K_ANY }, { "default-ulimits", K_OBJECT }, { "dns", K_LIST },
-	{ "dns-opts", K_LIST }, { "dns-search", K_LIST }, { "exec-opts", K_LIST },
-	{ "features", K_OBJECT }, { "fixed-cidr", K_STRING }, { "fixed-cidr-v6", K_STRING },
-	{ "group", K_STRING }, { "host-gateway-ip", K_STRING }, { "host-gateway-ips", K_LIST },
-	{ "http-proxy", K_STRING }, { "https-proxy", K_STRING }, { "no-proxy", K_STRING },
-	{ "proxies", K_OBJECT }, { "icc", K_BOOL }, { "init", K_BOOL }, { "init-path", K_STRING },
-	{ "ip", K_STRING }, { "ip-forward", K_BOOL }, { "ip-forward-no-drop", K_BOOL },
-	{ "ip-masq", K_BOOL }, { "iptables", K_BOOL }, { "ip6tables", K_BOOL }, { "ipv6", K_BOOL },
-	{ "log-driver", K_STRING }, { "log-opts", K_OBJECT }, { "min-api-version", K_STRING },
-	{ "mtu", K_INT }, { "no-new-privileges", K_BOOL }, { "node-generic-resources", K_LIST },
-	{ "oom-score-adjust", K_INT }, { "raw-logs", K_BOOL }, { "runtimes", K_OBJECT },
-	{ "seccomp-profile", K_STRING }, { "selinux-enabled", K_BOOL }, { "storage-driver", K_STRING },
-	{ "storage-opts", K_LIST }, { "swarm-default-advertise-addr", K_STRING }, { "tls", K_BOOL },
-	{ "tlscacert", K_STRING }, { "tlscert", K_STRING }, { "tlskey", K_STRING },
-	{ "tlsverify", K_BOOL }, { "userland-proxy", K_BOOL }, { "userland-proxy-path", K_STRING },
+	{ "allow-nondistributable-artifacts", K_LIST },
+	{ "api-cors-header", K_STRING },
+	{ "authorization-plugins", K_LIST },
+	{ "bip", K_STRING },
+	{ "bip6", K_STRING },
+	{ "bridge", K_STRING },
+	{ "builder", K_OBJECT },
+	{ "cdi-spec-dirs", K_LIST },
+	{ "cgroup-parent", K_STRING },
+	{ "containerd", K_STRING },
+	{ "containerd-namespace", K_STRING },
+	{ "containerd-plugins-namespace", K_STRING },
+	{ "default-address-pools", K_ANY },
+	{ "default-cgroupns-mode", K_STRING },
+	{ "default-gateway", K_STRING },
+	{ "default-gateway-v6", K_STRING },
+	{ "default-ipc-mode", K_STRING },
+	{ "default-network-opts", K_OBJECT },
+	{ "default-runtime", K_STRING },
+	{ "default-shm-size", K_ANY },
+	{ "default-ulimits", K_OBJECT },
+	{ "dns", K_LIST },
+	{ "dns-opts", K_LIST },
+	{ "dns-search", K_LIST },
+	{ "exec-opts", K_LIST },
+	{ "features", K_OBJECT },
+	{ "fixed-cidr", K_STRING },
+	{ "fixed-cidr-v6", K_STRING },
+	{ "group", K_STRING },
+	{ "host-gateway-ip", K_STRING },
+	{ "host-gateway-ips", K_LIST },
+	{ "http-proxy", K_STRING },
+	{ "https-proxy", K_STRING },
+	{ "no-proxy", K_STRING },
+	{ "proxies", K_OBJECT },
+	{ "icc", K_BOOL },
+	{ "init", K_BOOL },
+	{ "init-path", K_STRING },
+	{ "ip", K_STRING },
+	{ "ip-forward", K_BOOL },
+	{ "ip-forward-no-drop", K_BOOL },
+	{ "ip-masq", K_BOOL },
+	{ "iptables", K_BOOL },
+	{ "ip6tables", K_BOOL },
+	{ "ipv6", K_BOOL },
+	{ "log-driver", K_STRING },
+	{ "log-opts", K_OBJECT },
+	{ "min-api-version", K_STRING },
+	{ "mtu", K_INT },
+	{ "no-new-privileges", K_BOOL },
+	{ "node-generic-resources", K_LIST },
+	{ "oom-score-adjust", K_INT },
+	{ "raw-logs", K_BOOL },
+	{ "runtimes", K_OBJECT },
+	{ "seccomp-profile", K_STRING },
+	{ "selinux-enabled", K_BOOL },
+	{ "storage-driver", K_STRING },
+	{ "storage-opts", K_LIST },
+	{ "swarm-default-advertise-addr", K_STRING },
+	{ "tls", K_BOOL },
+	{ "tlscacert", K_STRING },
+	{ "tlscert", K_STRING },
+	{ "tlskey", K_STRING },
+	{ "tlsverify", K_BOOL },
+	{ "userland-proxy", K_BOOL },
+	{ "userland-proxy-path", K_STRING },
 	{ "userns-remap", K_STRING },
 };
 
 /* The command line only: not daemon.json keys. */
 static const struct opt cli_only[] = {
-	{ "config-file", K_STRING, "config-file", 0, true, "daemon configuration file (default " BERTH_DEFAULT_CONFIG_FILE ")" },
+	{ "config-file", K_STRING, "config-file", 0, true,
+	  "daemon configuration file (default " BERTH_DEFAULT_CONFIG_FILE ")" },
 };
 
 static const struct opt *find_key(const char *key)
@@ -100,7 +158,7 @@ static const struct opt *find_flag(const char *flag, char short_flag)
 
 static const char *kind_name(enum opt_kind k)
 {
-	static const char *const names[] = { "a string", "a boolean", "an integer",
+	static const char *const names[] = { "a string",	  "a boolean", "an integer",
 					     "a list of strings", "an object", "a value" };
 	return names[k];
 }
@@ -116,7 +174,8 @@ static bool kind_ok(enum opt_kind k, const json_t *v)
 	case K_BOOL:
 		return json_is_boolean(v);
 	case K_INT:
-		return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1 << 30;
+		return json_is_integer(v) && json_integer_value(v) >= 0 &&
+		       json_integer_value(v) <= 1 << 30;
 	case K_OBJECT:
 		return json_is_object(v);
 	case K_LIST:
@@ -176,26 +235,31 @@ static int validate_values(struct berth_daemon_config *cfg, berth_error_t *err)
 	size_t i;
 
 	if (berth_log_parse_level(cfg->log_level) < 0)
-		return berth_make_error(err, EINVAL, "unable to parse logging level: %s", cfg->log_level);
+		return berth_make_error(err, EINVAL, "unable to parse logging level: %s",
+					cfg->log_level);
 	if (strcmp(cfg->log_format, "text") != 0 && strcmp(cfg->log_format, "json") != 0)
 		return berth_make_error(err, EINVAL, "unsupported log format: %s", cfg->log_format);
 	if (cfg->engine.data_root[0] != '/' || cfg->engine.exec_root[0] != '/')
-		return berth_make_error(err, EINVAL, "data-root and exec-root must be absolute paths");
+		return berth_make_error(err, EINVAL,
+					"data-root and exec-root must be absolute paths");
 	json_array_foreach (cfg->hosts, i, it) {
 		const char *h = json_string_value(it);
 		if (strncmp(h, "unix://", 7) != 0 || h[7] != '/')
-			return berth_make_error(err, EINVAL,
-						"invalid host `%s`: berth listens on unix:///absolute/path sockets only",
-						h);
+			return berth_make_error(
+			    err, EINVAL,
+			    "invalid host `%s`: berth listens on unix:///absolute/path sockets only",
+			    h);
 	}
 	json_array_foreach (cfg->engine.labels, i, it)
 		if (strchr(json_string_value(it), '=') == NULL)
-			return berth_make_error(err, EINVAL, "bad attribute format: %s", json_string_value(it));
+			return berth_make_error(err, EINVAL, "bad attribute format: %s",
+						json_string_value(it));
 	json_array_foreach (cfg->engine.registry_mirrors, i, it) {
 		const char *m = json_string_value(it);
 		if (strncmp(m, "http://", 7) != 0 && strncmp(m, "https://", 8) != 0)
-			return berth_make_error(err, EINVAL, "invalid mirror: unsupported scheme \"%s\" in \"%s\"",
-						"", m);
+			return berth_make_error(
+			    err, EINVAL, "invalid mirror: unsupported scheme \"%s\" in \"%s\"", "",
+			    m);
 	}
 	return 0;
 }
@@ -291,16 +355,16 @@ static int set_flag(struct berth_daemon_config *cfg, const struct opt *o, const 
 	switch (o->kind) {
 	case K_BOOL:
 		if (parse_bool_value(value, &b) < 0)
-			return berth_make_error(err, EINVAL, "invalid argument \"%s\" for \"--%s\" flag",
-						value, name);
+			return berth_make_error(
+			    err, EINVAL, "invalid argument \"%s\" for \"--%s\" flag", value, name);
 		json_object_set_new(cfg->flags, o->key, json_boolean(b));
 		return 0;
 	case K_INT:
 		errno = 0;
 		n = strtol(value, &end, 10);
 		if (errno || *end || n < 0 || n > 1 << 30)
-			return berth_make_error(err, EINVAL, "invalid argument \"%s\" for \"--%s\" flag",
-						value, name);
+			return berth_make_error(
+			    err, EINVAL, "invalid argument \"%s\" for \"--%s\" flag", value, name);
 		json_object_set_new(cfg->flags, o->key, json_integer(n));
 		return 0;
 	case K_LIST: {
@@ -327,7 +391,8 @@ static int next_flag(int argc, char **argv, int *i, const struct opt **o, const 
 	*value = NULL;
 	if (a[0] == '-' && a[1] == '-') {
 		eq = strchr(a + 2, '=');
-		snprintf(name, namelen, "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
+		snprintf(name, namelen, "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)),
+			 a + 2);
 		*o = find_flag(name, 0);
 		if (eq)
 			*value = eq + 1;
@@ -335,7 +400,8 @@ static int next_flag(int argc, char **argv, int *i, const struct opt **o, const 
 		snprintf(name, namelen, "%c", a[1]);
 		*o = find_flag(NULL, a[1]);
 	} else
-		return berth_make_error(err, EINVAL, "`berth daemon` takes no arguments, got \"%s\"", a);
+		return berth_make_error(err, EINVAL,
+					"`berth daemon` takes no arguments, got \"%s\"", a);
 	if (*o == NULL)
 		return berth_make_error(err, EINVAL, "unknown flag: %s", a);
 	if (*value == NULL && (*o)->kind != K_BOOL) {
@@ -415,14 +481,17 @@ static int check_file_keys(struct berth_daemon_config *cfg, json_t *file, const 
 			continue;
 		}
 		if (json_object_get(cfg->flags, key)) {
-			cleanup_free char *a = json_dumps(json_object_get(cfg->flags, key), JSON_ENCODE_ANY);
+			cleanup_free char *a =
+			    json_dumps(json_object_get(cfg->flags, key), JSON_ENCODE_ANY);
 			cleanup_free char *b = json_dumps(v, JSON_ENCODE_ANY);
-			json_array_append_new(both, json_sprintf("%s: (from flag: %s, from file: %s)", key, a, b));
+			json_array_append_new(
+			    both, json_sprintf("%s: (from flag: %s, from file: %s)", key, a, b));
 			continue;
 		}
 		if (!kind_ok(o->kind, v)) {
-			ret = berth_make_error(err, EINVAL, "invalid value for \"%s\" in %s: want %s", key,
-					       name, kind_name(o->kind));
+			ret =
+			    berth_make_error(err, EINVAL, "invalid value for \"%s\" in %s: want %s",
+					     key, name, kind_name(o->kind));
 			goto out;
 		}
 		if (!o->used)
@@ -430,14 +499,16 @@ static int check_file_keys(struct berth_daemon_config *cfg, json_t *file, const 
 	}
 	if (json_array_size(unknown)) {
 		list = joined_keys(unknown);
-		ret = berth_make_error(err, EINVAL,
-				       "unable to configure the berth daemon with file %s: the following directives don't match any configuration option: %s",
-				       name, list);
+		ret = berth_make_error(
+		    err, EINVAL,
+		    "unable to configure the berth daemon with file %s: the following directives don't match any configuration option: %s",
+		    name, list);
 	} else if (json_array_size(both)) {
 		list = joined_keys(both);
-		ret = berth_make_error(err, EINVAL,
-				       "unable to configure the berth daemon with file %s: the following directives are specified both as a flag and in the configuration file: %s",
-				       name, list);
+		ret = berth_make_error(
+		    err, EINVAL,
+		    "unable to configure the berth daemon with file %s: the following directives are specified both as a flag and in the configuration file: %s",
+		    name, list);
 	}
 out:
 	json_decref(unknown);
@@ -453,13 +524,15 @@ int berth_daemon_config_merge_json(struct berth_daemon_config *cfg, const char *
 	int ret;
 
 	if (len > BERTH_CONFIG_MAX_BYTES)
-		return berth_make_error(err, EFBIG, "%s is larger than %d bytes", name, BERTH_CONFIG_MAX_BYTES);
+		return berth_make_error(err, EFBIG, "%s is larger than %d bytes", name,
+					BERTH_CONFIG_MAX_BYTES);
 	if (len == 0 || strspn(text, " \t\r\n") == len)
 		return 0;
 	file = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (file == NULL || !json_is_object(file)) {
 		json_decref(file);
-		return berth_make_error(err, EINVAL, "unable to configure the berth daemon with file %s: %s",
+		return berth_make_error(err, EINVAL,
+					"unable to configure the berth daemon with file %s: %s",
 					name, file ? "not a JSON object" : jerr.text);
 	}
 	ret = check_file_keys(cfg, file, name, err);
@@ -496,7 +569,9 @@ const char *berth_daemon_config_usage(void)
 
 	if (usage)
 		return usage;
-	berth_strbuf_puts(&sb, "\nUsage:  berth daemon [OPTIONS]\n\nA self-sufficient runtime for containers: serves the Docker Engine API.\n\nOptions:\n");
+	berth_strbuf_puts(
+	    &sb,
+	    "\nUsage:  berth daemon [OPTIONS]\n\nA self-sufficient runtime for containers: serves the Docker Engine API.\n\nOptions:\n");
 	for (i = 0; i < BERTH_ARRAY_SIZE(opts) + 1; i++) {
 		const struct opt *o = i < BERTH_ARRAY_SIZE(opts) ? &opts[i] : &cli_only[0];
 		char left[64];
@@ -508,7 +583,9 @@ const char *berth_daemon_config_usage(void)
 			snprintf(left, sizeof(left), "    --%s", o->flag);
 		berth_strbuf_printf(&sb, "  %-32s %s\n", left, o->help);
 	}
-	berth_strbuf_puts(&sb, "  -h, --help                       print usage\n  -v, --version                    print version information and quit\n");
+	berth_strbuf_puts(
+	    &sb,
+	    "  -h, --help                       print usage\n  -v, --version                    print version information and quit\n");
 	usage = berth_strbuf_steal(&sb);
 	return usage;
 }

@@ -16,13 +16,13 @@
 
 struct berth_daemon_config {
 	struct berth_engine_config engine; /* owned */
-	json_t *hosts; /* owned: array of "unix:///path" */
-	char *config_file; /* owned */
-	char *pidfile; /* owned */
-	char *log_level; /* owned */
-	char *log_format; /* owned: "text" or "json" */
-	json_t *flags; /* owned: daemon.json-style object of what the command line set */
-	json_t *ignored; /* owned: known dockerd keys berth does not act on yet */
+	json_t *hosts;			   /* owned: array of "unix:///path" */
+	char *config_file;		   /* owned */
+	char *pidfile;			   /* owned */
+	char *log_level;		   /* owned */
+	char *log_format;		   /* owned: "text" or "json" */
+	json_t *flags;	      /* owned: daemon.json-style object of what the command line set */
+	json_t *ignored;      /* owned: known dockerd keys berth does not act on yet */
 	bool config_file_set; /* --config-file given: the file must exist */
 	bool show_help, show_version;
 };

@@ -35,7 +35,7 @@ struct daemon {
 	struct berth_api api;
 	struct berth_loop_handler *sig_watch;
 	int sigfd;
-	int lockfd; /* flock on <data-root>/berth.lock */
+	int lockfd;    /* flock on <data-root>/berth.lock */
 	char *pidfile; /* owned; removed at exit */
 	char server_header[64];
 };
@@ -58,9 +58,9 @@ static int lock_data_root(struct daemon *d, berth_error_t *err)
 		ssize_t n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		return berth_make_error(err, EBUSY,
-					"another berth daemon is already running on data root `%s`%s%s%s",
-					root, n > 0 ? " (pid " : "", n > 0 ? buf : "", n > 0 ? ")" : "");
+		return berth_make_error(
+		    err, EBUSY, "another berth daemon is already running on data root `%s`%s%s%s",
+		    root, n > 0 ? " (pid " : "", n > 0 ? buf : "", n > 0 ? ")" : "");
 	}
 	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
@@ -72,8 +72,9 @@ static int lock_data_root(struct daemon *d, berth_error_t *err)
 /* dockerd refuses to start over a pid file whose process still runs. */
 static int write_pidfile(struct daemon *d, berth_error_t *err)
 {
-	cleanup_free char *path = d->cfg.pidfile ? xstrdup(d->cfg.pidfile)
-						 : xasprintf("%s/berth.pid", d->cfg.engine.exec_root);
+	cleanup_free char *path = d->cfg.pidfile
+				      ? xstrdup(d->cfg.pidfile)
+				      : xasprintf("%s/berth.pid", d->cfg.engine.exec_root);
 	cleanup_free char *old = NULL;
 	char buf[32];
 
@@ -84,9 +85,10 @@ static int write_pidfile(struct daemon *d, berth_error_t *err)
 			cleanup_free char *comm = NULL;
 			if (berth_fs_read_file(comm_path, 64, &comm, NULL) >= 0 &&
 			    strncmp(comm, "berth", 5) == 0)
-				return berth_make_error(err, EEXIST,
-							"pid file found, ensure berth is not running or delete %s (process with PID %d is still running)",
-							path, pid);
+				return berth_make_error(
+				    err, EEXIST,
+				    "pid file found, ensure berth is not running or delete %s (process with PID %d is still running)",
+				    path, pid);
 		}
 	}
 	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
@@ -207,8 +209,8 @@ static int start(struct daemon *d, berth_error_t *err)
 	json_array_foreach (d->cfg.ignored, i, it)
 		berth_log_warn("daemon.json: berth does not act on `%s` yet; ignoring it",
 			       json_string_value(it));
-	if (lock_data_root(d, err) < 0 || berth_fs_mkdir_p(d->cfg.engine.exec_root, 0700, err) < 0 ||
-	    write_pidfile(d, err) < 0)
+	if (lock_data_root(d, err) < 0 ||
+	    berth_fs_mkdir_p(d->cfg.engine.exec_root, 0700, err) < 0 || write_pidfile(d, err) < 0)
 		return -1;
 	d->loop = berth_loop_new(err);
 	if (d->loop == NULL || setup_signals(d, err) < 0)
@@ -263,7 +265,8 @@ int berth_daemon_main(int argc, char **argv)
 	berth_log_set_level(berth_log_parse_level(d.cfg.log_level));
 	berth_log_set_json(strcmp(d.cfg.log_format, "json") == 0);
 	if (geteuid() != 0) {
-		berth_make_error(&err, EPERM, "berth daemon needs to be started with root privileges");
+		berth_make_error(&err, EPERM,
+				 "berth daemon needs to be started with root privileges");
 		goto out;
 	}
 	umask(022);

@@ -57,12 +57,13 @@ static int migrate(struct berth_db *db, berth_error_t *err)
 	int latest = berth_db_latest_schema_version();
 
 	if (db->version > latest)
-		return berth_make_error(err, EPROTO,
-					"the store has schema version %d, newer than this berth (%d)",
-					db->version, latest);
+		return berth_make_error(
+		    err, EPROTO, "the store has schema version %d, newer than this berth (%d)",
+		    db->version, latest);
 	while (db->version < latest) {
-		cleanup_free char *sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-						   migrations[db->version], db->version + 1);
+		cleanup_free char *sql =
+		    xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+			      migrations[db->version], db->version + 1);
 		if (exec_sql(db, sql, err) < 0) {
 			exec_sql(db, "ROLLBACK", NULL);
 			return berth_error_wrap(err, "migrate the store to schema version %d",
@@ -76,8 +77,8 @@ static int migrate(struct berth_db *db, berth_error_t *err)
 struct berth_db *berth_db_open(const char *path, berth_error_t *err)
 {
 	struct berth_db *db = xzalloc(sizeof(*db));
-	int rc = sqlite3_open_v2(path, &db->h,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(
+	    path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 
 	if (rc != SQLITE_OK) {
 		berth_make_error(err, EIO, "open `%s`: %s", path,
@@ -87,7 +88,8 @@ struct berth_db *berth_db_open(const char *path, berth_error_t *err)
 	}
 	sqlite3_busy_timeout(db->h, 5000);
 	/* WAL + synchronous=NORMAL never corrupts on a crash; FULL costs an fsync per commit. */
-	if (exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+	if (exec_sql(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 		     err) < 0 ||
 	    (db->version = read_version(db, err)) < 0 || migrate(db, err) < 0) {
 		berth_error_wrap(err, "state store `%s`", path);
@@ -121,7 +123,8 @@ char *berth_db_meta_get(struct berth_db *db, const char *key, berth_error_t *err
 	char *ret = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
 		return NULL;
 	}

@@ -20,11 +20,11 @@
 #define BERTH_BUILD_TIME BERTH_BUILD_DATE
 
 struct berth_engine {
-	struct berth_loop *loop; /* borrowed */
+	struct berth_loop *loop;	/* borrowed */
 	struct berth_engine_config cfg; /* owned */
-	struct berth_db *db; /* owned */
-	struct berth_events *events; /* owned */
-	char *id; /* owned: engine identity, persisted in the store */
+	struct berth_db *db;		/* owned */
+	struct berth_events *events;	/* owned */
+	char *id;			/* owned: engine identity, persisted in the store */
 	struct berth_sysinfo si;
 };
 
@@ -46,7 +46,8 @@ void berth_engine_config_release(struct berth_engine_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void berth_engine_config_copy(struct berth_engine_config *dst, const struct berth_engine_config *src)
+void berth_engine_config_copy(struct berth_engine_config *dst,
+			      const struct berth_engine_config *src)
 {
 	*dst = *src;
 	dst->data_root = xstrdup(src->data_root);
@@ -64,14 +65,15 @@ static char *new_uuid(berth_error_t *err)
 	cleanup_close int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
-		berth_make_error(err, errno ? errno : EIO, "read /dev/urandom: %s", strerror(errno));
+		berth_make_error(err, errno ? errno : EIO, "read /dev/urandom: %s",
+				 strerror(errno));
 		return NULL;
 	}
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-			 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-			 b[13], b[14], b[15]);
+	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+			 b[12], b[13], b[14], b[15]);
 }
 
 static int load_identity(struct berth_engine *e, berth_error_t *err)
@@ -96,7 +98,8 @@ static int load_identity(struct berth_engine *e, berth_error_t *err)
  * progress and is emptied at each start. */
 static int make_layout(const char *root, berth_error_t *err)
 {
-	static const char *const dirs[] = { "", "blobs/sha256", "layers", "containers", "volumes", "tmp" };
+	static const char *const dirs[] = { "",		  "blobs/sha256", "layers",
+					    "containers", "volumes",	  "tmp" };
 	size_t i;
 
 	for (i = 0; i < BERTH_ARRAY_SIZE(dirs); i++) {
@@ -107,8 +110,8 @@ static int make_layout(const char *root, berth_error_t *err)
 	return 0;
 }
 
-struct berth_engine *berth_engine_new(struct berth_loop *loop, const struct berth_engine_config *cfg,
-				      berth_error_t *err)
+struct berth_engine *berth_engine_new(struct berth_loop *loop,
+				      const struct berth_engine_config *cfg, berth_error_t *err)
 {
 	struct berth_engine *e = xzalloc(sizeof(*e));
 	cleanup_free char *dbpath = NULL;
@@ -154,7 +157,9 @@ const char *berth_engine_id(const struct berth_engine *e)
 
 static char *join_array(const json_t *arr)
 {
-	struct { char *s; } out = { xstrdup("") };
+	struct {
+		char *s;
+	} out = { xstrdup("") };
 	json_t *it;
 	size_t i;
 
@@ -190,12 +195,16 @@ void berth_engine_reload(struct berth_engine *e, const struct berth_engine_confi
 	/* dockerd's reload event lists the values now in force */
 	json_object_set_new(attrs, "debug", json_string(e->cfg.debug ? "true" : "false"));
 	json_object_set_new(attrs, "labels", json_sprintf("[%s]", labels));
-	json_object_set_new(attrs, "live-restore", json_string(e->cfg.live_restore ? "true" : "false"));
+	json_object_set_new(attrs, "live-restore",
+			    json_string(e->cfg.live_restore ? "true" : "false"));
 	json_object_set_new(attrs, "registry-mirrors", json_sprintf("[%s]", mirrors));
 	json_object_set_new(attrs, "insecure-registries", json_sprintf("[%s]", insecure));
-	json_object_set_new(attrs, "max-concurrent-downloads", json_sprintf("%d", e->cfg.max_concurrent_downloads));
-	json_object_set_new(attrs, "max-concurrent-uploads", json_sprintf("%d", e->cfg.max_concurrent_uploads));
-	json_object_set_new(attrs, "max-download-attempts", json_sprintf("%d", e->cfg.max_download_attempts));
+	json_object_set_new(attrs, "max-concurrent-downloads",
+			    json_sprintf("%d", e->cfg.max_concurrent_downloads));
+	json_object_set_new(attrs, "max-concurrent-uploads",
+			    json_sprintf("%d", e->cfg.max_concurrent_uploads));
+	json_object_set_new(attrs, "max-download-attempts",
+			    json_sprintf("%d", e->cfg.max_download_attempts));
 	json_object_set_new(attrs, "shutdown-timeout", json_sprintf("%d", e->cfg.shutdown_timeout));
 	json_object_set_new(attrs, "name", json_string(e->si.hostname));
 	berth_events_publish(e->events, "daemon", "reload", e->id, attrs);
@@ -206,9 +215,9 @@ const char *berth_engine_goarch(const char *machine)
 	static const struct {
 		const char *uname, *goarch;
 	} map[] = {
-		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "armv7l", "arm" }, { "armv6l", "arm" },
-		{ "i686", "386" },     { "i386", "386" },      { "ppc64le", "ppc64le" },
-		{ "s390x", "s390x" },  { "riscv64", "riscv64" },
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" }, { "armv7l", "arm" },
+		{ "armv6l", "arm" },	  { "i686", "386" },	  { "i386", "386" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },	  { "riscv64", "riscv64" },
 	};
 	size_t i;
 
@@ -221,18 +230,19 @@ const char *berth_engine_goarch(const char *machine)
 json_t *berth_engine_version(struct berth_engine *e)
 {
 	const char *arch = berth_engine_goarch(e->si.arch);
-	json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "BuildTime", BERTH_BUILD_TIME, "ApiVersion",
-				    BERTH_API_VERSION, "MinAPIVersion", BERTH_API_MIN_VERSION,
-				    "GitCommit", BERTH_GIT_COMMIT, "GoVersion", "", "Os", "linux",
-				    "Arch", arch, "KernelVersion", e->si.kernel, "Experimental",
-				    e->cfg.experimental ? "true" : "false");
+	json_t *details = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "BuildTime", BERTH_BUILD_TIME,
+	    "ApiVersion", BERTH_API_VERSION, "MinAPIVersion", BERTH_API_MIN_VERSION, "GitCommit",
+	    BERTH_GIT_COMMIT, "GoVersion", "", "Os", "linux", "Arch", arch, "KernelVersion",
+	    e->si.kernel, "Experimental", e->cfg.experimental ? "true" : "false");
 
-	return json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			 "Platform", "Name", "berth " BERTH_VERSION, "Components", "Name", "Engine",
-			 "Version", BERTH_VERSION, "Details", details, "Version", BERTH_VERSION,
-			 "ApiVersion", BERTH_API_VERSION, "MinAPIVersion", BERTH_API_MIN_VERSION,
-			 "GitCommit", BERTH_GIT_COMMIT, "GoVersion", "", "Os", "linux", "Arch", arch,
-			 "KernelVersion", e->si.kernel, "BuildTime", BERTH_BUILD_TIME);
+	return json_pack(
+	    "{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "Platform", "Name", "berth " BERTH_VERSION, "Components", "Name", "Engine", "Version",
+	    BERTH_VERSION, "Details", details, "Version", BERTH_VERSION, "ApiVersion",
+	    BERTH_API_VERSION, "MinAPIVersion", BERTH_API_MIN_VERSION, "GitCommit",
+	    BERTH_GIT_COMMIT, "GoVersion", "", "Os", "linux", "Arch", arch, "KernelVersion",
+	    e->si.kernel, "BuildTime", BERTH_BUILD_TIME);
 }
 
 static json_t *registry_config(struct berth_engine *e)
@@ -254,13 +264,12 @@ static json_t *registry_config(struct berth_engine *e)
 			continue;
 		}
 		json_object_set_new(configs, v,
-				    json_pack("{s:s, s:[], s:b, s:b}", "Name", v, "Mirrors", "Secure",
-					      0, "Official", 0));
+				    json_pack("{s:s, s:[], s:b, s:b}", "Name", v, "Mirrors",
+					      "Secure", 0, "Official", 0));
 	}
 	return json_pack("{s:[], s:[], s:o, s:o, s:O}", "AllowNondistributableArtifactsCIDRs",
-			 "AllowNondistributableArtifactsHostnames",
-			 "InsecureRegistryCIDRs", cidrs, "IndexConfigs", configs, "Mirrors",
-			 e->cfg.registry_mirrors);
+			 "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", cidrs,
+			 "IndexConfigs", configs, "Mirrors", e->cfg.registry_mirrors);
 }
 
 static json_t *runtimes(void)
@@ -275,7 +284,7 @@ static const char *backing_fs(const char *path)
 		unsigned long magic;
 		const char *name;
 	} names[] = {
-		{ 0xEF53, "extfs" },	 { 0x58465342, "xfs" },	 { 0x9123683E, "btrfs" },
+		{ 0xEF53, "extfs" },	 { 0x58465342, "xfs" },	      { 0x9123683E, "btrfs" },
 		{ 0x01021994, "tmpfs" }, { 0x794c7630, "overlayfs" }, { 0x2FC12FC1, "zfs" },
 		{ 0x65735546, "fuse" },	 { 0x6969, "nfs" },
 	};
@@ -297,47 +306,55 @@ json_t *berth_engine_info(struct berth_engine *e)
 
 	berth_sysinfo_read(&e->si, e->cfg.cgroup_root);
 	berth_time_format_rfc3339nano(berth_time_now_ns(), now, sizeof(now));
-	j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s]], s:[], s:{s:[], s:[], s:[], s:[]}}",
-		      "ID", e->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
-		      "ContainersStopped", 0, "Images", 0, "Driver", "overlay2", "DriverStatus",
-		      "Backing Filesystem", backing_fs(e->cfg.data_root), "SystemStatus", "Plugins", "Volume", "Network",
-		      "Authorization", "Log");
-	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Volume"), json_string("local"));
-	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"), json_string("bridge"));
-	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"), json_string("host"));
-	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"), json_string("null"));
-	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Log"), json_string("json-file"));
-	json_object_update_new(j, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
-					"MemoryLimit", e->si.memory_limit, "SwapLimit",
-					e->si.swap_limit, "KernelMemory", 0, "KernelMemoryTCP", 0,
-					"CpuCfsPeriod", e->si.cpu_cfs, "CpuCfsQuota", e->si.cpu_cfs,
-					"CPUShares", e->si.cpu_shares, "CPUSet", e->si.cpuset,
-					"PidsLimit", e->si.pids_limit, "IPv4Forwarding",
-					e->si.ipv4_forwarding, "BridgeNfIptables", 0, "BridgeNfIp6tables", 0));
-	json_object_update_new(j, json_pack("{s:b, s:b, s:i, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
-					    "Debug", e->cfg.debug, "OomKillDisable", e->si.oom_kill_disable,
-					    "NFd", 0, "NGoroutines", 0, "SystemTime", now,
-					    "LoggingDriver", "json-file", "CgroupDriver", "cgroupfs",
-					    "CgroupVersion", e->si.cgroup_version == 2 ? "2" : "1",
-					    "NEventsListener", 0, "KernelVersion", e->si.kernel,
-					    "OperatingSystem", e->si.os_name, "OSVersion", e->si.os_version));
-	json_object_update_new(j, json_pack("{s:s, s:s, s:s, s:o, s:i, s:I, s:s, s:s, s:s, s:s, s:s, s:O, s:b}",
-					    "OSType", "linux", "Architecture", e->si.arch,
-					    "IndexServerAddress", "https://index.docker.io/v1/",
-					    "RegistryConfig", registry_config(e), "NCPU", e->si.ncpu,
-					    "MemTotal", (json_int_t)e->si.mem_total, "DockerRootDir",
-					    e->cfg.data_root, "HttpProxy", "", "HttpsProxy", "", "NoProxy", "",
-					    "Name", e->si.hostname, "Labels", e->cfg.labels,
-					    "ExperimentalBuild", e->cfg.experimental));
-	json_object_update_new(j, json_pack("{s:s, s:o, s:s, s:b, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:[s], s:{s:s, s:s, s:s, s:b, s:s}}",
-					    "ServerVersion", BERTH_VERSION, "Runtimes", runtimes(),
-					    "DefaultRuntime", "berth", "LiveRestoreEnabled",
-					    e->cfg.live_restore, "Isolation", "", "InitBinary", "",
-					    "ContainerdCommit", "ID", "", "Expected", "", "RuncCommit", "ID",
-					    "", "Expected", "", "InitCommit", "ID", "", "Expected", "",
-					    "SecurityOptions", "name=seccomp,profile=builtin",
-					    "Swarm", "NodeID", "", "NodeAddr", "", "LocalNodeState",
-					    "inactive", "ControlAvailable", 0, "Error", ""));
+	j = json_pack(
+	    "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s]], s:[], s:{s:[], s:[], s:[], s:[]}}",
+	    "ID", e->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
+	    "ContainersStopped", 0, "Images", 0, "Driver", "overlay2", "DriverStatus",
+	    "Backing Filesystem", backing_fs(e->cfg.data_root), "SystemStatus", "Plugins", "Volume",
+	    "Network", "Authorization", "Log");
+	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Volume"),
+			      json_string("local"));
+	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"),
+			      json_string("bridge"));
+	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"),
+			      json_string("host"));
+	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"),
+			      json_string("null"));
+	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Log"),
+			      json_string("json-file"));
+	json_object_update_new(
+	    j, json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+			 "MemoryLimit", e->si.memory_limit, "SwapLimit", e->si.swap_limit,
+			 "KernelMemory", 0, "KernelMemoryTCP", 0, "CpuCfsPeriod", e->si.cpu_cfs,
+			 "CpuCfsQuota", e->si.cpu_cfs, "CPUShares", e->si.cpu_shares, "CPUSet",
+			 e->si.cpuset, "PidsLimit", e->si.pids_limit, "IPv4Forwarding",
+			 e->si.ipv4_forwarding, "BridgeNfIptables", 0, "BridgeNfIp6tables", 0));
+	json_object_update_new(
+	    j, json_pack("{s:b, s:b, s:i, s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "Debug",
+			 e->cfg.debug, "OomKillDisable", e->si.oom_kill_disable, "NFd", 0,
+			 "NGoroutines", 0, "SystemTime", now, "LoggingDriver", "json-file",
+			 "CgroupDriver", "cgroupfs", "CgroupVersion",
+			 e->si.cgroup_version == 2 ? "2" : "1", "NEventsListener", 0,
+			 "KernelVersion", e->si.kernel, "OperatingSystem", e->si.os_name,
+			 "OSVersion", e->si.os_version));
+	json_object_update_new(
+	    j, json_pack("{s:s, s:s, s:s, s:o, s:i, s:I, s:s, s:s, s:s, s:s, s:s, s:O, s:b}",
+			 "OSType", "linux", "Architecture", e->si.arch, "IndexServerAddress",
+			 "https://index.docker.io/v1/", "RegistryConfig", registry_config(e),
+			 "NCPU", e->si.ncpu, "MemTotal", (json_int_t)e->si.mem_total,
+			 "DockerRootDir", e->cfg.data_root, "HttpProxy", "", "HttpsProxy", "",
+			 "NoProxy", "", "Name", e->si.hostname, "Labels", e->cfg.labels,
+			 "ExperimentalBuild", e->cfg.experimental));
+	json_object_update_new(
+	    j,
+	    json_pack(
+		"{s:s, s:o, s:s, s:b, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:[s], s:{s:s, s:s, s:s, s:b, s:s}}",
+		"ServerVersion", BERTH_VERSION, "Runtimes", runtimes(), "DefaultRuntime", "berth",
+		"LiveRestoreEnabled", e->cfg.live_restore, "Isolation", "", "InitBinary", "",
+		"ContainerdCommit", "ID", "", "Expected", "", "RuncCommit", "ID", "", "Expected",
+		"", "InitCommit", "ID", "", "Expected", "", "SecurityOptions",
+		"name=seccomp,profile=builtin", "Swarm", "NodeID", "", "NodeAddr", "",
+		"LocalNodeState", "inactive", "ControlAvailable", 0, "Error", ""));
 	json_object_set_new(json_object_get(j, "Swarm"), "RemoteManagers", json_null());
 	json_object_set_new(j, "Warnings", json_array());
 	if (!e->si.swap_limit)
@@ -346,8 +363,8 @@ json_t *berth_engine_info(struct berth_engine *e)
 	return j;
 }
 
-json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool containers,
-				bool volumes, bool build_cache)
+json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool containers, bool volumes,
+				bool build_cache)
 {
 	json_t *j = json_pack("{s:I}", "LayersSize", (json_int_t)0);
 

@@ -23,8 +23,8 @@ struct berth_engine_config {
 	bool debug;
 	bool live_restore;
 	bool experimental;
-	json_t *labels; /* array of "k=v" strings */
-	json_t *registry_mirrors; /* array of URLs */
+	json_t *labels;		     /* array of "k=v" strings */
+	json_t *registry_mirrors;    /* array of URLs */
 	json_t *insecure_registries; /* array of host[:port] or CIDR */
 	int max_concurrent_downloads;
 	int max_concurrent_uploads;
@@ -34,14 +34,15 @@ struct berth_engine_config {
 
 void berth_engine_config_release(struct berth_engine_config *c);
 /* Deep copy of SRC into DST. */
-void berth_engine_config_copy(struct berth_engine_config *dst, const struct berth_engine_config *src);
+void berth_engine_config_copy(struct berth_engine_config *dst,
+			      const struct berth_engine_config *src);
 
 struct berth_engine;
 
 /* Opens the store under the data root (creating the layout) and returns the
  * engine. CFG is copied. */
-struct berth_engine *berth_engine_new(struct berth_loop *loop, const struct berth_engine_config *cfg,
-				      berth_error_t *err);
+struct berth_engine *berth_engine_new(struct berth_loop *loop,
+				      const struct berth_engine_config *cfg, berth_error_t *err);
 void berth_engine_free(struct berth_engine *e);
 
 struct berth_events *berth_engine_events(struct berth_engine *e);
@@ -54,8 +55,8 @@ void berth_engine_reload(struct berth_engine *e, const struct berth_engine_confi
 /* GET /version, GET /info, GET /system/df bodies. */
 json_t *berth_engine_version(struct berth_engine *e);
 json_t *berth_engine_info(struct berth_engine *e);
-json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool containers,
-				bool volumes, bool build_cache);
+json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool containers, bool volumes,
+				bool build_cache);
 
 /* Go's GOARCH for a uname machine ("x86_64" -> "amd64"). */
 const char *berth_engine_goarch(const char *machine);

@@ -17,9 +17,9 @@ struct berth_events_sub {
 
 struct berth_events {
 	struct berth_loop *loop; /* borrowed */
-	pthread_mutex_t lock; /* guards ring and pending */
+	pthread_mutex_t lock;	 /* guards ring and pending */
 	struct berth_event *ring[BERTH_EVENTS_KEEP];
-	size_t head, count; /* ring[(head + i) % KEEP], i < count: oldest first */
+	size_t head, count;	      /* ring[(head + i) % KEEP], i < count: oldest first */
 	struct berth_event **pending; /* published, not yet delivered */
 	size_t n_pending;
 	bool delivery_posted;
@@ -207,7 +207,8 @@ static bool match_action(const struct berth_event *ev, const struct berth_filter
 
 	if (berth_filters_match(f, "event", ev->action))
 		return true;
-	if (colon && (strncmp(ev->action, "exec_", 5) == 0 || strncmp(ev->action, "health_status", 13) == 0)) {
+	if (colon && (strncmp(ev->action, "exec_", 5) == 0 ||
+		      strncmp(ev->action, "health_status", 13) == 0)) {
 		char *prefix = xstrndup(ev->action, (size_t)(colon - ev->action));
 		bool ok = berth_filters_match(f, "event", prefix);
 		free(prefix);
@@ -227,8 +228,8 @@ static bool match_image(const struct berth_event *ev, const struct berth_filters
 
 bool berth_event_match(const struct berth_event *ev, const struct berth_filters *f)
 {
-	static const char *const named[] = { "container", "daemon", "plugin", "volume", "network",
-					     "node", "service", "secret", "config" };
+	static const char *const named[] = { "container", "daemon",  "plugin", "volume", "network",
+					     "node",	  "service", "secret", "config" };
 	size_t i;
 
 	if (!match_action(ev, f) || !berth_filters_match(f, "type", ev->type) ||
@@ -243,10 +244,10 @@ bool berth_event_match(const struct berth_event *ev, const struct berth_filters 
 
 json_t *berth_event_to_json(const struct berth_event *ev, bool legacy)
 {
-	json_t *j = json_pack("{s:s, s:s, s:{s:s, s:O}, s:s, s:I, s:I}", "Type", ev->type, "Action",
-			      ev->action, "Actor", "ID", ev->actor_id, "Attributes", ev->attributes,
-			      "scope", ev->scope, "time", (json_int_t)(ev->time_nano / 1000000000LL),
-			      "timeNano", (json_int_t)ev->time_nano);
+	json_t *j = json_pack(
+	    "{s:s, s:s, s:{s:s, s:O}, s:s, s:I, s:I}", "Type", ev->type, "Action", ev->action,
+	    "Actor", "ID", ev->actor_id, "Attributes", ev->attributes, "scope", ev->scope, "time",
+	    (json_int_t)(ev->time_nano / 1000000000LL), "timeNano", (json_int_t)ev->time_nano);
 
 	if (legacy && (strcmp(ev->type, "container") == 0 || strcmp(ev->type, "image") == 0)) {
 		json_object_set_new(j, "status", json_string(ev->action));

@@ -16,11 +16,11 @@
 #define BERTH_EVENTS_KEEP 1024
 
 struct berth_event {
-	char *type; /* owned: "container", "image", "daemon", ... */
-	char *action; /* owned */
-	char *actor_id; /* owned */
+	char *type;	    /* owned: "container", "image", "daemon", ... */
+	char *action;	    /* owned */
+	char *actor_id;	    /* owned */
 	json_t *attributes; /* owned: object of strings */
-	const char *scope; /* "local" */
+	const char *scope;  /* "local" */
 	int64_t time_nano;
 	int refs;
 };

@@ -8,12 +8,12 @@
 struct berth_sysinfo {
 	int ncpu;
 	int64_t mem_total; /* bytes */
-	char kernel[80]; /* uname -r */
-	char arch[80]; /* uname -m */
+	char kernel[80];   /* uname -r */
+	char arch[80];	   /* uname -m */
 	char hostname[256];
-	char os_name[256]; /* PRETTY_NAME of os-release */
+	char os_name[256];   /* PRETTY_NAME of os-release */
 	char os_version[64]; /* VERSION_ID */
-	int cgroup_version; /* 1 or 2 */
+	int cgroup_version;  /* 1 or 2 */
 	bool memory_limit, swap_limit, cpu_cfs, cpu_shares, cpuset, pids_limit, oom_kill_disable;
 	bool ipv4_forwarding;
 };

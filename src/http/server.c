@@ -41,19 +41,19 @@ struct berth_http_stream {
 struct berth_http_req {
 	struct berth_http_server *srv;
 	struct MHD_Connection *conn;
-	char *method; /* owned */
-	char *url; /* owned, as received (decoded) */
-	const char *path; /* into url, after the version prefix */
-	int api_version; /* major*1000+minor */
+	char *method;	     /* owned */
+	char *url;	     /* owned, as received (decoded) */
+	const char *path;    /* into url, after the version prefix */
+	int api_version;     /* major*1000+minor */
 	char *version_error; /* owned: the 400 message for an unsupported version */
 	const struct berth_route *route;
-	char *param_names[BERTH_HTTP_MAX_PARAMS]; /* owned */
+	char *param_names[BERTH_HTTP_MAX_PARAMS];  /* owned */
 	char *param_values[BERTH_HTTP_MAX_PARAMS]; /* owned */
 	int n_params;
 	struct berth_strbuf body;
 	size_t max_body;
 	bool replied;
-	struct resp_header *headers; /* owned, for the next reply */
+	struct resp_header *headers;	  /* owned, for the next reply */
 	struct berth_http_stream *stream; /* owned */
 };
 
@@ -92,7 +92,8 @@ static void queue(struct berth_http_req *req, unsigned status, struct MHD_Respon
 {
 	add_std_headers(req, r);
 	if (MHD_queue_response(req->conn, status, r) != MHD_YES)
-		berth_log_debug("http: could not queue %u for %s %s", status, req->method, req->url);
+		berth_log_debug("http: could not queue %u for %s %s", status, req->method,
+				req->url);
 	MHD_destroy_response(r);
 	req->replied = true;
 }
@@ -358,15 +359,16 @@ struct berth_http_stream *berth_http_stream_open(struct berth_http_req *req, uns
 		st->next->prev = st;
 	req->srv->streams = st;
 
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, st, NULL);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, st,
+					      NULL);
 	if (content_type)
 		MHD_add_response_header(r, "Content-Type", content_type);
 	queue(req, status, r);
 
 	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci)
-		st->watch = berth_loop_add_fd(req->srv->loop, ci->connect_fd, EPOLLRDHUP, stream_hup,
-					      st, NULL);
+		st->watch = berth_loop_add_fd(req->srv->loop, ci->connect_fd, EPOLLRDHUP,
+					      stream_hup, st, NULL);
 	return st;
 }
 
@@ -465,12 +467,16 @@ static bool match_pattern(struct berth_http_req *req, const char *pat, const cha
 				for (end = path + strlen(path); end > path; end--) {
 					int n = req->n_params;
 					if (match_pattern(req, close + 1, end)) {
-						memmove(&req->param_names[n + 1], &req->param_names[n],
-							sizeof(char *) * (size_t)(req->n_params - n));
-						memmove(&req->param_values[n + 1], &req->param_values[n],
-							sizeof(char *) * (size_t)(req->n_params - n));
+						memmove(
+						    &req->param_names[n + 1], &req->param_names[n],
+						    sizeof(char *) * (size_t)(req->n_params - n));
+						memmove(&req->param_values[n + 1],
+							&req->param_values[n],
+							sizeof(char *) *
+							    (size_t)(req->n_params - n));
 						req->param_names[n] = xstrndup(pat + 1, nlen);
-						req->param_values[n] = xstrndup(path, (size_t)(end - path));
+						req->param_values[n] =
+						    xstrndup(path, (size_t)(end - path));
 						req->n_params++;
 						return req->n_params <= BERTH_HTTP_MAX_PARAMS;
 					}
@@ -527,12 +533,12 @@ static bool parse_version(struct berth_http_req *req)
 	req->api_version = v;
 	if (v < vmin)
 		req->version_error = xasprintf(
-			"client version %.*s is too old. Minimum supported API version is %d.%d, please upgrade your client to a newer version",
-			(int)(end - u - 2), u + 2, c->api_min_major, c->api_min_minor);
+		    "client version %.*s is too old. Minimum supported API version is %d.%d, please upgrade your client to a newer version",
+		    (int)(end - u - 2), u + 2, c->api_min_major, c->api_min_minor);
 	else if (v > vmax)
 		req->version_error =
-			xasprintf("client version %.*s is too new. Maximum supported API version is %s",
-				  (int)(end - u - 2), u + 2, req->srv->api_max);
+		    xasprintf("client version %.*s is too new. Maximum supported API version is %s",
+			      (int)(end - u - 2), u + 2, req->srv->api_max);
 	return req->version_error == NULL;
 }
 
@@ -544,8 +550,9 @@ static void route(struct berth_http_req *req)
 	parse_version(req);
 	for (i = 0; i < c->n_routes; i++) {
 		const struct berth_route *r = &c->routes[i];
-		bool method_ok = strcmp(r->method, req->method) == 0 ||
-				 (strcmp(r->method, "GET") == 0 && strcmp(req->method, "HEAD") == 0);
+		bool method_ok =
+		    strcmp(r->method, req->method) == 0 ||
+		    (strcmp(r->method, "GET") == 0 && strcmp(req->method, "HEAD") == 0);
 		if (!method_ok)
 			continue;
 		if (match_pattern(req, r->pattern, req->path)) {
@@ -681,7 +688,8 @@ struct berth_http_server *berth_http_server_new(struct berth_loop *loop,
 
 	srv->loop = loop;
 	srv->cfg = *cfg;
-	snprintf(srv->api_max, sizeof(srv->api_max), "%d.%d", cfg->api_max_major, cfg->api_max_minor);
+	snprintf(srv->api_max, sizeof(srv->api_max), "%d.%d", cfg->api_max_major,
+		 cfg->api_max_minor);
 	berth_loop_set_prepare(loop, server_prepare, srv);
 	return srv;
 }
@@ -735,13 +743,13 @@ int berth_http_server_listen_unix(struct berth_http_server *srv, const char *pat
 		l->ino = st.st_ino;
 	}
 	l->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG, 0,
-		NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)BERTH_HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)BERTH_HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)BERTH_HTTP_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
-		MHD_OPTION_END);
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)BERTH_HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)BERTH_HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)BERTH_HTTP_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+	    MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		unlink(path);
 		close(fd);

@@ -17,13 +17,13 @@
 #include "loop/loop.h"
 
 /* Limits on untrusted input (STYLE rule 11). */
-#define BERTH_HTTP_MAX_HEADER_BYTES (64 * 1024) /* all request headers of one request */
-#define BERTH_HTTP_CONN_MEMORY (128 * 1024) /* MHD per-connection pool, caps headers */
-#define BERTH_HTTP_MAX_CONNECTIONS 4096
-#define BERTH_HTTP_CONN_TIMEOUT_S 300
-#define BERTH_HTTP_DEFAULT_MAX_BODY (1024 * 1024) /* JSON bodies unless a route says more */
-#define BERTH_HTTP_MAX_JSON_DEPTH 64
-#define BERTH_HTTP_MAX_PARAMS 4
+#define BERTH_HTTP_MAX_HEADER_BYTES  (64 * 1024)  /* all request headers of one request */
+#define BERTH_HTTP_CONN_MEMORY	     (128 * 1024) /* MHD per-connection pool, caps headers */
+#define BERTH_HTTP_MAX_CONNECTIONS   4096
+#define BERTH_HTTP_CONN_TIMEOUT_S    300
+#define BERTH_HTTP_DEFAULT_MAX_BODY  (1024 * 1024) /* JSON bodies unless a route says more */
+#define BERTH_HTTP_MAX_JSON_DEPTH    64
+#define BERTH_HTTP_MAX_PARAMS	     4
 #define BERTH_HTTP_STREAM_MAX_BUFFER (8 * 1024 * 1024) /* unread stream bytes per client */
 
 struct berth_http_server;
@@ -85,7 +85,7 @@ void berth_http_reply_data(struct berth_http_req *req, unsigned status, const ch
 			   const void *data, size_t len);
 void berth_http_reply_empty(struct berth_http_req *req, unsigned status);
 void berth_http_reply_error(struct berth_http_req *req, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Maps an error's errno to a status once (ENOENT 404, EEXIST/EBUSY 409,
  * EINVAL 400, EPERM/EACCES 403, ENOSYS 501, else 500) and replies. */
 void berth_http_reply_berror(struct berth_http_req *req, const berth_error_t err);

@@ -136,7 +136,8 @@ int berth_loop_mod_fd(struct berth_loop *loop, struct berth_loop_handler *h, uin
 	struct epoll_event ev = { .events = events, .data.ptr = h };
 
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, h->fd, &ev) < 0)
-		return berth_make_error(err, errno, "epoll_ctl mod fd %d: %s", h->fd, strerror(errno));
+		return berth_make_error(err, errno, "epoll_ctl mod fd %d: %s", h->fd,
+					strerror(errno));
 	return 0;
 }
 

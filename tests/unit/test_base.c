@@ -85,7 +85,8 @@ static void test_fs_atomic(void **state)
 static void test_filters_forms(void **state)
 {
 	berth_error_t err = NULL;
-	struct berth_filters *a = berth_filters_parse("{\"type\":{\"container\":true},\"label\":{\"a=b\":true,\"c\":true}}", &err);
+	struct berth_filters *a = berth_filters_parse(
+	    "{\"type\":{\"container\":true},\"label\":{\"a=b\":true,\"c\":true}}", &err);
 	struct berth_filters *b = berth_filters_parse("{\"type\":[\"container\",\"image\"]}", &err);
 	json_t *labels = json_pack("{s:s, s:s}", "a", "b", "c", "");
 
@@ -109,8 +110,9 @@ static void test_filters_forms(void **state)
 static void test_filters_invalid(void **state)
 {
 	static const char *const allowed[] = { "type", NULL };
-	static const char *const bad[] = { "[", "[]", "{\"a\":1}", "{\"a\":{\"b\":1}}", "{\"a\":[1]}",
-					   "{\"a\":[],\"a\":[]}" };
+	static const char *const bad[] = { "[",		  "[]",
+					   "{\"a\":1}",	  "{\"a\":{\"b\":1}}",
+					   "{\"a\":[1]}", "{\"a\":[],\"a\":[]}" };
 	berth_error_t err = NULL;
 	struct berth_filters *f;
 	size_t i;
@@ -163,24 +165,27 @@ static void test_timestamp(void **state)
 	assert_true(ns == now - 600LL * 1000000000LL);
 	assert_int_equal(berth_time_parse_timestamp("2023-11-14T22:13:20Z", now, &ns, &err), 0);
 	assert_true(ns == now);
-	assert_int_equal(berth_time_parse_timestamp("2023-11-14T23:13:20+01:00", now, &ns, &err), 0);
+	assert_int_equal(berth_time_parse_timestamp("2023-11-14T23:13:20+01:00", now, &ns, &err),
+			 0);
 	assert_true(ns == now);
 	assert_true(berth_time_parse_timestamp("yesterday", now, &ns, &err) < 0);
 	assert_string_equal(err->msg, "failed to parse value as time or duration: \"yesterday\"");
 	berth_error_release(&err);
 	assert_string_equal(berth_time_format_rfc3339nano(now + 120000000, buf, sizeof(buf)),
 			    "2023-11-14T22:13:20.12Z");
-	assert_string_equal(berth_time_format_rfc3339nano(now, buf, sizeof(buf)), "2023-11-14T22:13:20Z");
-	assert_string_equal(berth_time_human_duration(3LL * 60 * 1000000000LL, buf, sizeof(buf)), "3 minutes");
+	assert_string_equal(berth_time_format_rfc3339nano(now, buf, sizeof(buf)),
+			    "2023-11-14T22:13:20Z");
+	assert_string_equal(berth_time_human_duration(3LL * 60 * 1000000000LL, buf, sizeof(buf)),
+			    "3 minutes");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_wrap),   cmocka_unit_test(test_strbuf),
-		cmocka_unit_test(test_log_escape),   cmocka_unit_test(test_fs_atomic),
+		cmocka_unit_test(test_error_wrap),    cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_log_escape),    cmocka_unit_test(test_fs_atomic),
 		cmocka_unit_test(test_filters_forms), cmocka_unit_test(test_filters_invalid),
-		cmocka_unit_test(test_duration),     cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_duration),      cmocka_unit_test(test_timestamp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,9 +35,10 @@ static void test_config_ok(void **state)
 	struct berth_daemon_config cfg;
 	berth_error_t err = NULL;
 
-	assert_int_equal(parse(&cfg, "{\"registry-mirrors\":[\"http://127.0.0.1:5000\"],"
-				     "\"insecure-registries\":[\"127.0.0.1:5000\"],\"debug\":true,"
-				     "\"labels\":[\"a=b\"],\"dns\":[\"1.1.1.1\"]}",
+	assert_int_equal(parse(&cfg,
+			       "{\"registry-mirrors\":[\"http://127.0.0.1:5000\"],"
+			       "\"insecure-registries\":[\"127.0.0.1:5000\"],\"debug\":true,"
+			       "\"labels\":[\"a=b\"],\"dns\":[\"1.1.1.1\"]}",
 			       &err),
 			 0);
 	assert_string_equal(cfg.engine.data_root, "/x");
@@ -56,7 +57,8 @@ static void test_config_unknown_key(void **state)
 	berth_error_t err = NULL;
 
 	assert_true(parse(&cfg, "{\"foo\":1,\"debug\":true}", &err) < 0);
-	assert_non_null(strstr(err->msg, "the following directives don't match any configuration option: foo"));
+	assert_non_null(
+	    strstr(err->msg, "the following directives don't match any configuration option: foo"));
 	berth_error_release(&err);
 	berth_daemon_config_release(&cfg);
 }
@@ -67,7 +69,8 @@ static void test_config_conflict(void **state)
 	berth_error_t err = NULL;
 
 	assert_true(parse(&cfg, "{\"data-root\":\"/y\"}", &err) < 0);
-	assert_non_null(strstr(err->msg, "specified both as a flag and in the configuration file: data-root"));
+	assert_non_null(
+	    strstr(err->msg, "specified both as a flag and in the configuration file: data-root"));
 	berth_error_release(&err);
 	berth_daemon_config_release(&cfg);
 }
@@ -75,9 +78,15 @@ static void test_config_conflict(void **state)
 static void test_config_bad_values(void **state)
 {
 	static const char *const bad[] = {
-		"{\"debug\":\"yes\"}", "{\"labels\":[1]}", "{\"labels\":[\"nolabel\"]}",
-		"{\"hosts\":[\"tcp://0.0.0.0:2375\"]}", "{\"log-level\":\"loud\"}", "[1]", "{",
-		"{\"max-concurrent-downloads\":-1}", "{\"a\":1,\"a\":2}",
+		"{\"debug\":\"yes\"}",
+		"{\"labels\":[1]}",
+		"{\"labels\":[\"nolabel\"]}",
+		"{\"hosts\":[\"tcp://0.0.0.0:2375\"]}",
+		"{\"log-level\":\"loud\"}",
+		"[1]",
+		"{",
+		"{\"max-concurrent-downloads\":-1}",
+		"{\"a\":1,\"a\":2}",
 	};
 	size_t i;
 
@@ -93,8 +102,13 @@ static void test_config_bad_values(void **state)
 
 static void test_config_flags(void **state)
 {
-	char *argv[] = { (char *)"daemon", (char *)"-H", (char *)"unix:///tmp/a.sock", (char *)"--debug",
-			 (char *)"--registry-mirror=http://m", (char *)"--registry-mirror", (char *)"https://n",
+	char *argv[] = { (char *)"daemon",
+			 (char *)"-H",
+			 (char *)"unix:///tmp/a.sock",
+			 (char *)"--debug",
+			 (char *)"--registry-mirror=http://m",
+			 (char *)"--registry-mirror",
+			 (char *)"https://n",
 			 NULL };
 	char *bad[] = { (char *)"daemon", (char *)"--nope", NULL };
 	struct berth_daemon_config cfg;
@@ -142,12 +156,16 @@ static void test_routes(void **state)
 	r = berth_http_route_test(&c, "GET", "/nope", &v, &verr, &param);
 	assert_null(r);
 	r = berth_http_route_test(&c, "GET", "/v1.99/version", &v, &verr, &param);
-	assert_string_equal(verr, "client version 1.99 is too new. Maximum supported API version is 1.47");
+	assert_string_equal(
+	    verr, "client version 1.99 is too new. Maximum supported API version is 1.47");
 	free(verr);
 	r = berth_http_route_test(&c, "GET", "/v1.12/version", &v, &verr, &param);
-	assert_string_equal(verr, "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version");
+	assert_string_equal(
+	    verr,
+	    "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version");
 	free(verr);
-	r = berth_http_route_test(&c, "GET", "/images/docker.io/library/busybox/json", &v, &verr, &param);
+	r = berth_http_route_test(&c, "GET", "/images/docker.io/library/busybox/json", &v, &verr,
+				  &param);
 	assert_non_null(r);
 	assert_string_equal(r->pattern, "/images/{name*}/json");
 	assert_string_equal(param, "docker.io/library/busybox");
@@ -162,13 +180,17 @@ static void test_routes(void **state)
 
 static void test_event_filters(void **state)
 {
-	struct berth_event ev = { .type = (char *)"container", .action = (char *)"exec_start: sh -c true",
-				  .actor_id = (char *)"abcdef", .scope = "local" };
+	struct berth_event ev = { .type = (char *)"container",
+				  .action = (char *)"exec_start: sh -c true",
+				  .actor_id = (char *)"abcdef",
+				  .scope = "local" };
 	berth_error_t err = NULL;
 	struct berth_filters *f;
 
-	ev.attributes = json_pack("{s:s, s:s, s:s}", "name", "web", "image", "busybox", "tier", "front");
-	f = berth_filters_parse("{\"event\":[\"exec_start\"],\"container\":[\"we\"],\"label\":[\"tier=front\"]}", &err);
+	ev.attributes =
+	    json_pack("{s:s, s:s, s:s}", "name", "web", "image", "busybox", "tier", "front");
+	f = berth_filters_parse(
+	    "{\"event\":[\"exec_start\"],\"container\":[\"we\"],\"label\":[\"tier=front\"]}", &err);
 	assert_true(berth_event_match(&ev, f));
 	berth_filters_free(f);
 	f = berth_filters_parse("{\"type\":[\"daemon\"]}", &err);
@@ -182,7 +204,8 @@ static void test_event_filters(void **state)
 	berth_filters_free(f);
 	{
 		json_t *j = berth_event_to_json(&ev, true);
-		assert_string_equal(json_string_value(json_object_get(j, "status")), "exec_start: sh -c true");
+		assert_string_equal(json_string_value(json_object_get(j, "status")),
+				    "exec_start: sh -c true");
 		assert_string_equal(json_string_value(json_object_get(j, "from")), "busybox");
 		json_decref(j);
 		j = berth_event_to_json(&ev, false);
@@ -216,7 +239,9 @@ static void test_db_migrations(void **state)
 	assert_int_equal(err->code, ENOENT);
 	berth_error_release(&err);
 	/* a store from a newer berth is refused, not downgraded */
-	assert_int_equal(sqlite3_exec(berth_db_handle(db), "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(berth_db_handle(db), "PRAGMA user_version = 999", NULL, NULL, NULL),
+	    SQLITE_OK);
 	berth_db_close(db);
 	assert_null(berth_db_open(path, &err));
 	assert_non_null(strstr(err->msg, "newer than this berth"));
@@ -228,10 +253,10 @@ static void test_db_migrations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_ok),	    cmocka_unit_test(test_config_unknown_key),
-		cmocka_unit_test(test_config_conflict),	    cmocka_unit_test(test_config_bad_values),
-		cmocka_unit_test(test_config_flags),	    cmocka_unit_test(test_routes),
-		cmocka_unit_test(test_event_filters),	    cmocka_unit_test(test_db_migrations),
+		cmocka_unit_test(test_config_ok),	cmocka_unit_test(test_config_unknown_key),
+		cmocka_unit_test(test_config_conflict), cmocka_unit_test(test_config_bad_values),
+		cmocka_unit_test(test_config_flags),	cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_event_filters),	cmocka_unit_test(test_db_migrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
