@@ -1,0 +1,26 @@
+/* digest.h: streaming SHA-256 (OpenSSL's EVP) and content digests as the
+ * OCI specs write them: "sha256:<64 lowercase hex>". */
+#ifndef BERTH_BASE_DIGEST_H
+#define BERTH_BASE_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BERTH_DIGEST_LEN 71 /* "sha256:" + 64 hex */
+
+struct berth_sha256;
+
+struct berth_sha256 *berth_sha256_new(void);
+void berth_sha256_update(struct berth_sha256 *h, const void *data, size_t len);
+/* Writes "sha256:<hex>" into OUT (at least BERTH_DIGEST_LEN + 1 bytes). The
+ * hash may not be updated afterwards. */
+void berth_sha256_final(struct berth_sha256 *h, char *out);
+void berth_sha256_free(struct berth_sha256 *h);
+
+/* One-shot digest of DATA into OUT. */
+void berth_sha256_digest(const void *data, size_t len, char *out);
+
+/* True for "sha256:" followed by exactly 64 lowercase hex digits. */
+bool berth_digest_is_sha256(const char *s);
+
+#endif

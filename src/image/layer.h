@@ -1,0 +1,47 @@
+/* layer.h: applies an image layer (a tar stream, gzip / zstd / plain) to a
+ * directory that becomes an overlay lowerdir.
+ *
+ * This is the classic attack surface: every path is resolved inside the
+ * layer root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), nothing is
+ * ever created or written outside it, hardlinks must point at files inside
+ * it, and overlay's own xattrs cannot be smuggled in. Whiteouts become
+ * overlay whiteouts (`.wh.x` -> char device 0:0 `x`; `.wh..wh..opq` ->
+ * trusted.overlay.opaque=y on the directory). Owners, modes (setuid
+ * included), mtimes, xattrs, hardlinks, symlinks and device nodes are kept. */
+#ifndef BERTH_IMAGE_LAYER_H
+#define BERTH_IMAGE_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+#define BERTH_LAYER_MAX_ENTRIES (1024 * 1024)
+#define BERTH_LAYER_MAX_PATH 4096
+#define BERTH_LAYER_MAX_XATTR (64 * 1024)
+
+struct berth_layer_stats {
+	int64_t entries;
+	int64_t size; /* bytes of the uncompressed tar stream */
+	char diff_id[80]; /* "sha256:<hex>" of the uncompressed tar stream */
+};
+
+/* Pulls up to LEN bytes of the (compressed) layer into BUF. Returns the
+ * count, 0 at the end, or -1 with errno set. */
+typedef ssize_t (*berth_layer_read_cb)(void *data, void *buf, size_t len);
+
+/* Reads the whole stream from READ and applies it to DEST_DIRFD, an empty
+ * directory the caller created (and removes on failure). The compression is
+ * detected from the stream. Fills STATS (diff_id = sha256 of the
+ * decompressed tar, computed in the same pass). Errors: EINVAL for a
+ * malformed or hostile archive (message names the entry), EIO for a
+ * truncated or corrupt stream, ENOSPC etc. from the filesystem. */
+int berth_layer_unpack(berth_layer_read_cb read, void *data, int dest_dirfd,
+		       struct berth_layer_stats *stats, berth_error_t *err);
+
+/* The same, reading from FD. */
+int berth_layer_unpack_fd(int fd, int dest_dirfd, struct berth_layer_stats *stats,
+			  berth_error_t *err);
+
+#endif
