@@ -53,8 +53,16 @@ struct berth_http_req {
 	struct berth_strbuf body;
 	size_t max_body;
 	bool replied;
-	struct resp_header *headers;	  /* owned, for the next reply */
-	struct berth_http_stream *stream; /* owned */
+	bool suspended;		 /* waiting for berth_http_req_resume */
+	bool client_gone;	 /* the client hung up while suspended */
+	berth_http_handler cont; /* runs at the next access call after a resume */
+	void *cont_ctx;
+	berth_http_gone_cb gone_cb;
+	void *gone_data;
+	struct berth_loop_handler *suspend_watch;
+	struct berth_http_req *susp_prev, *susp_next; /* srv->suspended */
+	struct resp_header *headers;		      /* owned, for the next reply */
+	struct berth_http_stream *stream;	      /* owned */
 };
 
 struct listener {
@@ -73,6 +81,7 @@ struct berth_http_server {
 	char api_max[16];
 	struct listener *listeners;
 	struct berth_http_stream *streams;
+	struct berth_http_req *suspended; /* requests waiting for a worker */
 };
 
 /* --- responses ------------------------------------------------------- */
@@ -598,9 +607,80 @@ static void dispatch(struct berth_http_req *req)
 		return;
 	}
 	req->route->fn(req, req->srv->cfg.ctx);
-	if (!req->replied)
+	if (!req->replied && !req->suspended)
 		berth_http_reply_error(req, 500, "handler for %s %s gave no answer", req->method,
 				       req->path);
+}
+
+/* After a resume: the continuation answers, streams, or suspends again. */
+static void continue_request(struct berth_http_req *req)
+{
+	berth_http_handler fn = req->cont;
+
+	req->cont = NULL;
+	fn(req, req->cont_ctx);
+	if (!req->replied && !req->suspended)
+		berth_http_reply_error(req, 500, "handler for %s %s gave no answer", req->method,
+				       req->path);
+}
+
+static void suspend_hup(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct berth_http_req *req = data;
+
+	req->client_gone = true;
+	berth_loop_del_fd(req->srv->loop, req->suspend_watch);
+	req->suspend_watch = NULL;
+	if (req->gone_cb)
+		req->gone_cb(req, req->gone_data);
+}
+
+void berth_http_req_suspend(struct berth_http_req *req, berth_http_gone_cb on_gone, void *data)
+{
+	struct berth_http_server *srv = req->srv;
+	const union MHD_ConnectionInfo *ci;
+
+	req->suspended = true;
+	req->gone_cb = on_gone;
+	req->gone_data = data;
+	MHD_suspend_connection(req->conn);
+	/* MHD does not notice a hang-up on a suspended connection: we do */
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		req->suspend_watch = berth_loop_add_fd(srv->loop, ci->connect_fd, EPOLLRDHUP,
+						       suspend_hup, req, NULL);
+	req->susp_next = srv->suspended;
+	req->susp_prev = NULL;
+	if (srv->suspended)
+		srv->suspended->susp_prev = req;
+	srv->suspended = req;
+}
+
+void berth_http_req_resume(struct berth_http_req *req, berth_http_handler fn, void *ctx)
+{
+	struct berth_http_server *srv = req->srv;
+
+	if (!req->suspended)
+		return;
+	berth_loop_del_fd(srv->loop, req->suspend_watch);
+	req->suspend_watch = NULL;
+	if (req->susp_prev)
+		req->susp_prev->susp_next = req->susp_next;
+	else
+		srv->suspended = req->susp_next;
+	if (req->susp_next)
+		req->susp_next->susp_prev = req->susp_prev;
+	req->suspended = false;
+	req->gone_cb = NULL;
+	req->cont = fn;
+	req->cont_ctx = ctx;
+	MHD_resume_connection(req->conn);
+	berth_loop_wake(srv->loop);
+}
+
+bool berth_http_req_client_gone(const struct berth_http_req *req)
+{
+	return req->client_gone;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -635,7 +715,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (!req->replied)
+	if (req->cont)
+		continue_request(req);
+	else if (!req->replied && !req->suspended)
 		dispatch(req);
 	return MHD_YES;
 }
@@ -766,6 +848,11 @@ int berth_http_server_listen_unix(struct berth_http_server *srv, const char *pat
 	return 0;
 }
 
+static void reply_shutting_down(struct berth_http_req *req, void *ctx)
+{
+	berth_http_reply_error(req, 503, "the daemon is shutting down");
+}
+
 void berth_http_server_free(struct berth_http_server *srv)
 {
 	struct berth_http_stream *st;
@@ -777,6 +864,8 @@ void berth_http_server_free(struct berth_http_server *srv)
 		st->gone = true;
 		stream_resume(st);
 	}
+	while (srv->suspended)
+		berth_http_req_resume(srv->suspended, reply_shutting_down, NULL);
 	server_prepare(srv);
 	while (srv->listeners) {
 		struct listener *l = srv->listeners;

@@ -93,6 +93,17 @@ unsigned berth_http_status_for_errno(int code);
 /* Adds a header to the response the handler is about to send. */
 void berth_http_req_add_header(struct berth_http_req *req, const char *name, const char *value);
 
+/* Waiting for work done elsewhere (a worker thread): the handler calls
+ * berth_http_req_suspend and returns without answering; later, on the loop
+ * thread, berth_http_req_resume(req, fn, ctx) makes FN run with the request
+ * to answer it, open a stream, or suspend again. ON_GONE (may be NULL) runs
+ * if the client hangs up meanwhile; the request stays valid until resumed.
+ * At shutdown every suspended request is answered 503. */
+typedef void (*berth_http_gone_cb)(struct berth_http_req *req, void *data);
+void berth_http_req_suspend(struct berth_http_req *req, berth_http_gone_cb on_gone, void *data);
+void berth_http_req_resume(struct berth_http_req *req, berth_http_handler fn, void *ctx);
+bool berth_http_req_client_gone(const struct berth_http_req *req);
+
 /* Streams: a response of unknown length whose headers go out at once.
  * Data is written with berth_http_stream_write (loop thread) and the body
  * ends with berth_http_stream_end. ON_CLOSE runs once when the stream is
