@@ -18,6 +18,21 @@ struct berth_db {
 static const char *const migrations[] = {
 	/* 1: metadata */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+	/* 2: images and their names */
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY NOT NULL," /* sha256 of the config */
+	"  created INTEGER NOT NULL,"	  /* unix seconds, from the config */
+	"  size INTEGER NOT NULL,"	  /* unpacked bytes */
+	"  os TEXT NOT NULL, arch TEXT NOT NULL, variant TEXT,"
+	"  layers TEXT NOT NULL,"    /* JSON array of chain IDs, bottom first */
+	"  manifests TEXT NOT NULL," /* JSON array of manifest digests kept for it */
+	"  stored_at INTEGER NOT NULL);"
+	"CREATE TABLE image_refs ("
+	"  ref TEXT PRIMARY KEY NOT NULL," /* docker.io/library/busybox:latest or name@sha256:.. */
+	"  is_digest INTEGER NOT NULL,"
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  tagged_at INTEGER NOT NULL);"
+	"CREATE INDEX image_refs_by_image ON image_refs(image_id);",
 };
 
 int berth_db_latest_schema_version(void)

@@ -15,18 +15,11 @@
 #include "base/xalloc.h"
 #include "engine/db.h"
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "engine/images.h"
 
 /* RFC 3339, as dockerd reports it */
 #define BERTH_BUILD_TIME BERTH_BUILD_DATE
-
-struct berth_engine {
-	struct berth_loop *loop;	/* borrowed */
-	struct berth_engine_config cfg; /* owned */
-	struct berth_db *db;		/* owned */
-	struct berth_events *events;	/* owned */
-	char *id;			/* owned: engine identity, persisted in the store */
-	struct berth_sysinfo si;
-};
 
 static json_t *json_copy_or_array(const json_t *j)
 {
@@ -123,8 +116,12 @@ struct berth_engine *berth_engine_new(struct berth_loop *loop,
 	if (make_layout(e->cfg.data_root, err) < 0)
 		goto fail;
 	dbpath = xasprintf("%s/berth.db", e->cfg.data_root);
+	e->layers_dir = xasprintf("%s/layers", e->cfg.data_root);
 	e->db = berth_db_open(dbpath, err);
 	if (e->db == NULL || load_identity(e, err) < 0)
+		goto fail;
+	e->store = berth_store_open(e->cfg.data_root, err);
+	if (e->store == NULL)
 		goto fail;
 	berth_log_info("engine %s: store schema version %d, data root %s", e->id,
 		       berth_db_schema_version(e->db), e->cfg.data_root);
@@ -138,11 +135,27 @@ void berth_engine_free(struct berth_engine *e)
 {
 	if (e == NULL)
 		return;
+	berth_engine_pull_jobs_stop(e);
 	berth_db_close(e->db);
+	berth_store_free(e->store);
+	free(e->layers_dir);
 	berth_events_free(e->events);
 	berth_engine_config_release(&e->cfg);
 	free(e->id);
 	free(e);
+}
+
+int berth_engine_exec(struct berth_engine *e, const char *sql, berth_error_t *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(berth_db_handle(e->db), sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = berth_make_error(err, EIO, "state store: %s",
+					 msg ? msg : sqlite3_errmsg(berth_db_handle(e->db)));
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
 }
 
 struct berth_events *berth_engine_events(struct berth_engine *e)
@@ -309,9 +322,9 @@ json_t *berth_engine_info(struct berth_engine *e)
 	j = json_pack(
 	    "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s]], s:[], s:{s:[], s:[], s:[], s:[]}}",
 	    "ID", e->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
-	    "ContainersStopped", 0, "Images", 0, "Driver", "overlay2", "DriverStatus",
-	    "Backing Filesystem", backing_fs(e->cfg.data_root), "SystemStatus", "Plugins", "Volume",
-	    "Network", "Authorization", "Log");
+	    "ContainersStopped", 0, "Images", berth_engine_images_count(e), "Driver", "overlay2",
+	    "DriverStatus", "Backing Filesystem", backing_fs(e->cfg.data_root), "SystemStatus",
+	    "Plugins", "Volume", "Network", "Authorization", "Log");
 	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Volume"),
 			      json_string("local"));
 	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Network"),
@@ -366,18 +379,19 @@ json_t *berth_engine_info(struct berth_engine *e)
 json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool containers, bool volumes,
 				bool build_cache)
 {
-	json_t *j = json_pack("{s:I}", "LayersSize", (json_int_t)0);
+	int64_t layers_size = 0;
+	json_t *imgs = berth_engine_images_df(e, &layers_size);
+	json_t *j = json_pack("{s:I}", "LayersSize", (json_int_t)layers_size);
 
-	/* The store holds no images, containers, volumes or build cache yet:
-	 * these lists are what the engine has, and they fill in with later
-	 * issues. */
+	/* containers, volumes and build cache come with their issues */
 	if (images)
-		json_object_set_new(j, "Images", json_array());
+		json_object_set(j, "Images", imgs);
 	if (containers)
 		json_object_set_new(j, "Containers", json_array());
 	if (volumes)
 		json_object_set_new(j, "Volumes", json_array());
 	if (build_cache)
 		json_object_set_new(j, "BuildCache", json_array());
+	json_decref(imgs);
 	return j;
 }

@@ -163,6 +163,7 @@ static int resolve(struct pull *p, struct berth_registry *reg, berth_error_t *er
 	}
 	picked = xstrdup(top.manifests[idx].digest);
 	berth_manifest_release(&top);
+	p->out->platform_manifest = xstrdup(picked);
 	ret = fetch_manifest(p, reg, picked, &p->manifest, NULL, err);
 	if (ret == 0 && p->manifest.kind != BERTH_MANIFEST_IMAGE)
 		ret = berth_make_error(err, EINVAL, "manifest %s is an index inside an index",
@@ -508,17 +509,17 @@ int berth_pull(const struct berth_pull_opts *o, const struct berth_ref *ref,
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_init(&p.lock, NULL);
-	{
+	reg = berth_registry_new(o->registry, ref->domain, ref->path, o->auth, false, err);
+	ret = reg ? resolve(&p, reg, err) : -1;
+	/* docker answers an unknown name with an HTTP error, before any progress */
+	if (ret == 0) {
 		cleanup_free char *status = xasprintf("Pulling from %s", ref->path);
 		progress(&p, json_pack("{s:s, s:s}", "status", status, "id",
 				       ref->digest ? ref->digest
 				       : ref->tag  ? ref->tag
 						   : "latest"));
-	}
-	reg = berth_registry_new(o->registry, ref->domain, ref->path, o->auth, false, err);
-	ret = reg ? resolve(&p, reg, err) : -1;
-	if (ret == 0)
 		ret = fetch_config(&p, reg, err);
+	}
 	berth_registry_free(reg);
 	if (ret < 0)
 		goto out;
@@ -556,6 +557,7 @@ void berth_pulled_image_release(struct berth_pulled_image *p)
 	free(p->blob_digests);
 	free(p->layer_sizes);
 	free(p->manifest_digest);
+	free(p->platform_manifest);
 	free(p->image_id);
 	berth_image_config_release(&p->config);
 	memset(p, 0, sizeof(*p));

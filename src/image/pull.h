@@ -39,6 +39,7 @@ struct berth_pull_opts {
 /* What the engine records for the pulled image. */
 struct berth_pulled_image {
 	char *manifest_digest; /* owned: what the reference resolved to (index or manifest) */
+	char *platform_manifest; /* owned or NULL: the manifest picked from an index */
 	char *image_id;	       /* owned: the config digest */
 	struct berth_image_config config; /* owned */
 	size_t n_layers;

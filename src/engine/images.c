@@ -1,0 +1,1107 @@
+/* images.c: the image model: pull jobs, names, list/inspect/history, tag
+ * and remove. SQL lives here; documents come from the content store. */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/cleanup.h"
+#include "base/digest.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/timeutil.h"
+#include "base/xalloc.h"
+#include "engine/engine_internal.h"
+#include "engine/images.h"
+#include "image/pull.h"
+#include "image/reference.h"
+
+/* --- small SQL helpers ----------------------------------------------------------------- */
+
+static sqlite3 *dbh(struct berth_engine *e)
+{
+	return berth_db_handle(e->db);
+}
+
+static sqlite3_stmt *prepare(struct berth_engine *e, const char *sql, berth_error_t *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(dbh(e), sql, -1, &st, NULL) != SQLITE_OK) {
+		berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
+		return NULL;
+	}
+	return st;
+}
+
+static int step_done(struct berth_engine *e, sqlite3_stmt *st, berth_error_t *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
+	return 0;
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static json_t *jstr_take(char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	free(s);
+	return j;
+}
+
+/* --- names ------------------------------------------------------------------------------ */
+
+/* "docker.io/library/busybox:latest" -> "busybox:latest" (docker's RepoTags form). */
+static char *familiar(const char *full)
+{
+	struct berth_ref r;
+	char *out;
+
+	if (berth_ref_parse(full, &r, NULL) < 0)
+		return xstrdup(full);
+	out = berth_ref_familiar(&r);
+	berth_ref_release(&r);
+	return out;
+}
+
+static char *image_by_ref(struct berth_engine *e, const char *ref)
+{
+	sqlite3_stmt *st = prepare(e, "SELECT image_id FROM image_refs WHERE ref = ?", NULL);
+	char *id = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = col_text(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static bool is_hex(const char *s)
+{
+	return *s && strspn(s, "0123456789abcdef") == strlen(s) && strlen(s) <= 64;
+}
+
+/* A full or short image ID: unique prefix of the hex part. */
+static char *image_by_id_prefix(struct berth_engine *e, const char *hex, berth_error_t *err)
+{
+	cleanup_free char *pattern = xasprintf("sha256:%s*", hex);
+	sqlite3_stmt *st = prepare(e, "SELECT id FROM images WHERE id GLOB ? LIMIT 2", err);
+	char *id = NULL;
+	int n = 0;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0)
+			id = col_text(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (n > 1) {
+		free(id);
+		berth_make_error(err, EINVAL, "multiple IDs found with provided prefix: %s", hex);
+		return NULL;
+	}
+	return id;
+}
+
+/* Finds an image as docker does: a full ID, a name (tag or digest), then a
+ * unique ID prefix. ENOENT: "No such image: NAME". */
+static char *resolve_image(struct berth_engine *e, const char *name, berth_error_t *err)
+{
+	struct berth_ref r;
+	char *id = NULL;
+
+	if (strncmp(name, "sha256:", 7) == 0 && is_hex(name + 7)) {
+		id = image_by_id_prefix(e, name + 7, err);
+		if (id || (err && *err))
+			return id;
+	}
+	if (berth_ref_parse(name, &r, NULL) == 0) {
+		cleanup_free char *full = NULL;
+		berth_ref_default_tag(&r);
+		if (r.digest) {
+			cleanup_free char *n = berth_ref_name(&r);
+			full = xasprintf("%s@%s", n, r.digest);
+		} else
+			full = berth_ref_string(&r);
+		berth_ref_release(&r);
+		id = image_by_ref(e, full);
+		if (id)
+			return id;
+	}
+	if (is_hex(name)) {
+		id = image_by_id_prefix(e, name, err);
+		if (id || (err && *err))
+			return id;
+	}
+	berth_make_error(err, ENOENT, "No such image: %s", name);
+	return NULL;
+}
+
+static json_t *refs_of(struct berth_engine *e, const char *id, bool digests)
+{
+	sqlite3_stmt *st =
+	    prepare(e,
+		    "SELECT ref FROM image_refs WHERE image_id = ? AND is_digest = ? "
+		    "ORDER BY tagged_at, ref",
+		    NULL);
+	json_t *arr = json_array();
+
+	if (st == NULL)
+		return arr;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, digests ? 1 : 0);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+		    arr, jstr_take(familiar((const char *)sqlite3_column_text(st, 0))));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+/* --- pull jobs ----------------------------------------------------------------------------- */
+
+struct berth_pull_job {
+	struct berth_engine *e;		/* borrowed: outlives its jobs */
+	struct berth_ref ref;		/* owned */
+	char *ref_text;			/* owned: normalised, with tag or digest */
+	struct berth_platform platform; /* owned */
+	bool has_platform;
+	struct berth_registry_auth auth;   /* owned */
+	struct berth_registry_options reg; /* mirrors/insecure owned (copies) */
+	struct berth_pull_opts opts;
+	atomic_int cancel;
+	pthread_mutex_t lock; /* guards pending, posted */
+	json_t *pending;      /* progress lines not yet delivered */
+	bool posted;
+	bool detached; /* loop thread only: the caller went away */
+	berth_pull_msg_cb on_msg;
+	berth_pull_done_cb on_done;
+	void *data;
+	struct berth_pulled_image result;
+	berth_error_t err;
+	atomic_int thread_done;	     /* the worker has posted its last call */
+	struct berth_pull_job *next; /* e->pull_jobs */
+};
+
+static void job_unlink(struct berth_pull_job *j)
+{
+	struct berth_pull_job **pp;
+
+	for (pp = &j->e->pull_jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			return;
+		}
+}
+
+static void job_free(struct berth_pull_job *j)
+{
+	job_unlink(j);
+	berth_ref_release(&j->ref);
+	free(j->ref_text);
+	berth_platform_release(&j->platform);
+	berth_registry_auth_release(&j->auth);
+	json_decref(j->reg.mirrors);
+	json_decref(j->reg.insecure);
+	json_decref(j->pending);
+	berth_pulled_image_release(&j->result);
+	berth_error_release(&j->err);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+static void job_flush(void *data)
+{
+	struct berth_pull_job *j = data;
+	json_t *batch, *msg;
+	size_t i;
+
+	pthread_mutex_lock(&j->lock);
+	batch = j->pending;
+	j->pending = json_array();
+	j->posted = false;
+	pthread_mutex_unlock(&j->lock);
+	json_array_foreach (batch, i, msg)
+		if (!j->detached)
+			j->on_msg(j->data, json_incref(msg));
+	json_decref(batch);
+}
+
+/* Worker thread: queue a line and make sure the loop will deliver it. */
+static void job_progress(void *data, json_t *msg)
+{
+	struct berth_pull_job *j = data;
+	bool post;
+
+	pthread_mutex_lock(&j->lock);
+	json_array_append_new(j->pending, msg);
+	post = !j->posted;
+	j->posted = true;
+	pthread_mutex_unlock(&j->lock);
+	if (post)
+		berth_loop_post(j->e->loop, job_flush, j);
+}
+
+static json_t *string_array(char *const *items, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+/* Records the pulled image and its names in one transaction. *OLD_ID gets
+ * what the tag pointed at before (NULL if nothing). */
+static int record_image(struct berth_pull_job *j, char **old_id, berth_error_t *err)
+{
+	struct berth_engine *e = j->e;
+	const struct berth_pulled_image *r = &j->result;
+	cleanup_free char *name = berth_ref_name(&j->ref);
+	cleanup_free char *digest_ref = xasprintf("%s@%s", name, r->manifest_digest);
+	json_t *layers = string_array(r->chain_ids, r->n_layers), *manifests = json_array();
+	cleanup_free char *layers_text = NULL, *manifests_text = NULL;
+	sqlite3_stmt *st;
+	int64_t now = berth_time_now_ns() / 1000000000LL;
+	int ret;
+
+	json_array_append_new(manifests, json_string(r->manifest_digest));
+	if (r->platform_manifest)
+		json_array_append_new(manifests, json_string(r->platform_manifest));
+	layers_text = json_dumps(layers, JSON_COMPACT);
+	manifests_text = json_dumps(manifests, JSON_COMPACT);
+	json_decref(layers);
+	json_decref(manifests);
+	*old_id = j->ref.digest ? image_by_ref(e, digest_ref) : image_by_ref(e, j->ref_text);
+	if (berth_engine_exec(e, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	st = prepare(
+	    e,
+	    "INSERT INTO images (id, created, size, os, arch, variant, layers, manifests, stored_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+	    "manifests = (SELECT json_group_array(DISTINCT value) FROM "
+	    "(SELECT value FROM json_each(images.manifests) UNION SELECT value FROM json_each(excluded.manifests)))",
+	    err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, r->image_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->config.created);
+	sqlite3_bind_int64(st, 3, r->size);
+	sqlite3_bind_text(st, 4, r->config.platform.os ? r->config.platform.os : "linux", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->config.platform.arch ? r->config.platform.arch : "", -1,
+			  SQLITE_STATIC);
+	if (r->config.platform.variant)
+		sqlite3_bind_text(st, 6, r->config.platform.variant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, layers_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, manifests_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	if (step_done(e, st, err) < 0)
+		goto fail;
+	ret = 0;
+	{
+		const char *refs[2] = { j->ref.digest ? NULL : j->ref_text, digest_ref };
+		int k;
+		for (k = 0; k < 2 && ret == 0; k++) {
+			if (refs[k] == NULL)
+				continue;
+			st = prepare(
+			    e,
+			    "INSERT OR REPLACE INTO image_refs (ref, is_digest, image_id, tagged_at) VALUES (?, ?, ?, ?)",
+			    err);
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_text(st, 1, refs[k], -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, k == 1);
+			sqlite3_bind_text(st, 3, r->image_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, now);
+			ret = step_done(e, st, err);
+		}
+	}
+	if (ret < 0)
+		goto fail;
+	return berth_engine_exec(e, "COMMIT", err);
+fail:
+	berth_engine_exec(e, "ROLLBACK", NULL);
+	return -1;
+}
+
+static void job_finish(void *data)
+{
+	struct berth_pull_job *j = data;
+	cleanup_free char *old_id = NULL, *fam = NULL;
+
+	job_flush(j);
+	if (j->err == NULL && record_image(j, &old_id, &j->err) == 0) {
+		cleanup_free char *digest = xasprintf("Digest: %s", j->result.manifest_digest);
+		cleanup_free char *status = NULL;
+		fam = familiar(j->ref_text);
+		status = xasprintf("Status: %s for %s",
+				   old_id && strcmp(old_id, j->result.image_id) == 0
+				       ? "Image is up to date"
+				       : "Downloaded newer image",
+				   fam);
+		if (!j->detached) {
+			j->on_msg(j->data, json_pack("{s:s}", "status", digest));
+			j->on_msg(j->data, json_pack("{s:s}", "status", status));
+		}
+		berth_events_publish(j->e->events, "image", "pull", fam,
+				     json_pack("{s:s}", "name", fam));
+	}
+	if (!j->detached)
+		j->on_done(j->data, j->err);
+	job_free(j);
+}
+
+static void *job_thread(void *arg)
+{
+	struct berth_pull_job *j = arg;
+
+	berth_pull(&j->opts, &j->ref, &j->result, &j->err);
+	berth_loop_post(j->e->loop, job_finish, j);
+	atomic_store(&j->thread_done, 1);
+	return NULL;
+}
+
+struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref,
+					 const struct berth_platform *platform,
+					 const struct berth_registry_auth *auth,
+					 berth_pull_msg_cb on_msg, berth_pull_done_cb on_done,
+					 void *data, berth_error_t *err)
+{
+	struct berth_pull_job *j = xzalloc(sizeof(*j));
+	pthread_attr_t attr;
+	pthread_t th;
+
+	if (berth_ref_parse(ref, &j->ref, err) < 0) {
+		free(j);
+		return NULL;
+	}
+	berth_ref_default_tag(&j->ref);
+	j->ref_text = berth_ref_string(&j->ref);
+	j->e = e;
+	if (platform) {
+		berth_platform_copy(&j->platform, platform);
+		j->has_platform = true;
+	}
+	if (auth) {
+		j->auth.username = auth->username ? xstrdup(auth->username) : NULL;
+		j->auth.password = auth->password ? xstrdup(auth->password) : NULL;
+		j->auth.identity_token =
+		    auth->identity_token ? xstrdup(auth->identity_token) : NULL;
+		j->auth.registry_token =
+		    auth->registry_token ? xstrdup(auth->registry_token) : NULL;
+	}
+	j->reg.mirrors = json_deep_copy(e->cfg.registry_mirrors);
+	j->reg.insecure = json_deep_copy(e->cfg.insecure_registries);
+	j->reg.max_attempts = e->cfg.max_download_attempts;
+	j->reg.user_agent = "berth/" BERTH_VERSION;
+	j->opts.store = e->store;
+	j->opts.layers_dir = e->layers_dir;
+	j->opts.registry = &j->reg;
+	j->opts.auth = &j->auth;
+	j->opts.platform = j->has_platform ? &j->platform : NULL;
+	j->opts.max_concurrent = e->cfg.max_concurrent_downloads;
+	j->opts.progress = job_progress;
+	j->opts.progress_data = j;
+	j->opts.cancel = &j->cancel;
+	j->on_msg = on_msg;
+	j->on_done = on_done;
+	j->data = data;
+	j->pending = json_array();
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, job_thread, j) != 0) {
+		pthread_attr_destroy(&attr);
+		job_free(j);
+		berth_make_error(err, EAGAIN, "cannot start a pull thread");
+		return NULL;
+	}
+	pthread_attr_destroy(&attr);
+	j->next = e->pull_jobs;
+	e->pull_jobs = j;
+	return j;
+}
+
+void berth_engine_pull_jobs_stop(struct berth_engine *e)
+{
+	struct berth_pull_job *j;
+	int waited;
+
+	for (j = e->pull_jobs; j; j = j->next) {
+		j->detached = true;
+		atomic_store(&j->cancel, 1);
+	}
+	/* a cancelled transfer stops at its next chunk or stall timeout */
+	while (e->pull_jobs) {
+		j = e->pull_jobs;
+		for (waited = 0; !atomic_load(&j->thread_done) && waited < 60000; waited += 10) {
+			struct timespec ts = { 0, 10000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (!atomic_load(&j->thread_done)) {
+			berth_log_warn("a pull did not stop in time; leaving it");
+			e->pull_jobs = j->next;
+			continue;
+		}
+		job_free(j);
+	}
+}
+
+void berth_pull_job_cancel(struct berth_pull_job *job)
+{
+	atomic_store(&job->cancel, 1);
+}
+
+void berth_pull_job_detach(struct berth_pull_job *job)
+{
+	job->detached = true;
+	atomic_store(&job->cancel, 1);
+}
+
+/* --- reading images -------------------------------------------------------------------------- */
+
+struct image_row {
+	char *id, *os, *arch, *variant; /* owned */
+	int64_t created, size, stored_at;
+	json_t *layers, *manifests; /* owned */
+	json_t *config;		    /* owned: the config document, or NULL */
+};
+
+static void row_release(struct image_row *r)
+{
+	free(r->id);
+	free(r->os);
+	free(r->arch);
+	free(r->variant);
+	json_decref(r->layers);
+	json_decref(r->manifests);
+	json_decref(r->config);
+	memset(r, 0, sizeof(*r));
+}
+
+#define ROW_COLUMNS "id, created, size, os, arch, variant, layers, manifests, stored_at"
+
+static void row_read(struct berth_engine *e, sqlite3_stmt *st, struct image_row *r)
+{
+	cleanup_free char *config = NULL;
+	const char *layers = (const char *)sqlite3_column_text(st, 6);
+	const char *manifests = (const char *)sqlite3_column_text(st, 7);
+
+	r->id = col_text(st, 0);
+	r->created = sqlite3_column_int64(st, 1);
+	r->size = sqlite3_column_int64(st, 2);
+	r->os = col_text(st, 3);
+	r->arch = col_text(st, 4);
+	r->variant = col_text(st, 5);
+	r->layers = json_loads(layers ? layers : "[]", 0, NULL);
+	r->manifests = json_loads(manifests ? manifests : "[]", 0, NULL);
+	r->stored_at = sqlite3_column_int64(st, 8);
+	if (berth_store_read(e->store, r->id, BERTH_CONFIG_MAX_BYTES, &config, NULL) >= 0)
+		r->config = json_loads(config, 0, NULL);
+}
+
+static int row_get(struct berth_engine *e, const char *id, struct image_row *r, berth_error_t *err)
+{
+	sqlite3_stmt *st = prepare(e, "SELECT " ROW_COLUMNS " FROM images WHERE id = ?", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_read(e, st, r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return berth_make_error(err, ENOENT, "No such image: %s", id);
+	return 0;
+}
+
+static json_t *config_field(const struct image_row *r, const char *key)
+{
+	return json_object_get(r->config, key);
+}
+
+static json_t *labels_of(const struct image_row *r)
+{
+	json_t *l = json_object_get(config_field(r, "config"), "Labels");
+	return json_is_object(l) ? l : NULL;
+}
+
+static json_t *image_summary(struct berth_engine *e, const struct image_row *r, int api_version)
+{
+	json_t *labels = labels_of(r);
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o, s:i}", "Id", r->id,
+			      "ParentId", "", "RepoTags", refs_of(e, r->id, false), "RepoDigests",
+			      refs_of(e, r->id, true), "Created", (json_int_t)r->created, "Size",
+			      (json_int_t)r->size, "SharedSize", (json_int_t)-1, "Labels",
+			      labels ? json_incref(labels) : json_object(), "Containers", -1);
+
+	if (api_version < 1044)
+		json_object_set_new(j, "VirtualSize", json_integer(r->size));
+	return j;
+}
+
+struct rows {
+	struct image_row *v; /* owned */
+	size_t n;
+};
+
+static void rows_release(struct rows *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		row_release(&rs->v[i]);
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = 0;
+}
+
+/* Every image, newest first. */
+static int all_rows(struct berth_engine *e, struct rows *rs, berth_error_t *err)
+{
+	sqlite3_stmt *st =
+	    prepare(e, "SELECT " ROW_COLUMNS " FROM images ORDER BY created DESC, id", err);
+
+	memset(rs, 0, sizeof(*rs));
+	if (st == NULL)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		rs->v = xrealloc(rs->v, sizeof(*rs->v) * (rs->n + 1));
+		memset(&rs->v[rs->n], 0, sizeof(*rs->v));
+		row_read(e, st, &rs->v[rs->n++]);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* --- list ------------------------------------------------------------------------------------- */
+
+static bool dangling(struct berth_engine *e, const struct image_row *r)
+{
+	json_t *tags = refs_of(e, r->id, false);
+	bool d = json_array_size(tags) == 0;
+
+	json_decref(tags);
+	return d;
+}
+
+/* docker matches `reference` filters against the familiar name and name:tag. */
+static bool match_reference(struct berth_engine *e, const struct image_row *r,
+			    const struct berth_filters *f)
+{
+	json_t *tags, *digests, *it;
+	size_t i, k;
+	bool ok = false;
+
+	if (!berth_filters_has(f, "reference"))
+		return true;
+	tags = refs_of(e, r->id, false);
+	digests = refs_of(e, r->id, true);
+	json_array_extend(tags, digests);
+	json_array_foreach (tags, i, it) {
+		const char *full = json_string_value(it);
+		cleanup_free char *name = xstrndup(full, strcspn(full, "@"));
+		char *colon = strrchr(name, ':');
+		if (colon && !strchr(colon, '/'))
+			*colon = '\0';
+		for (k = 0; k < berth_filters_count(f, "reference") && !ok; k++) {
+			const char *pat = berth_filters_value(f, "reference", k);
+			ok = fnmatch(pat, full, 0) == 0 || fnmatch(pat, name, 0) == 0;
+		}
+	}
+	json_decref(tags);
+	json_decref(digests);
+	return ok;
+}
+
+static int time_bound(struct berth_engine *e, const struct berth_filters *f, const char *key,
+		      int64_t *out, berth_error_t *err)
+{
+	cleanup_free char *id = NULL;
+	struct image_row r = { 0 };
+	const char *v;
+
+	*out = -1;
+	if (berth_filters_count(f, key) == 0)
+		return 0;
+	v = berth_filters_value(f, key, 0);
+	id = resolve_image(e, v, err);
+	if (id == NULL || row_get(e, id, &r, err) < 0)
+		return -1;
+	*out = r.created;
+	row_release(&r);
+	return 0;
+}
+
+json_t *berth_engine_images_list(struct berth_engine *e, const struct berth_filters *f,
+				 bool digests, int api_version, berth_error_t *err)
+{
+	static const char *const allowed[] = { "dangling",  "label", "before", "since",
+					       "reference", "until", NULL };
+	int64_t before, since;
+	int want_dangling = -1;
+	struct rows rs;
+	json_t *out;
+	size_t i;
+
+	if (berth_filters_validate(f, allowed, err) < 0)
+		return NULL;
+	if (berth_filters_count(f, "dangling") > 0) {
+		const char *v = berth_filters_value(f, "dangling", 0);
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			want_dangling = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			want_dangling = 0;
+		else {
+			berth_make_error(err, EINVAL, "invalid filter 'dangling=%s'", v);
+			return NULL;
+		}
+	}
+	if (time_bound(e, f, "before", &before, err) < 0 ||
+	    time_bound(e, f, "since", &since, err) < 0 || all_rows(e, &rs, err) < 0)
+		return NULL;
+	out = json_array();
+	for (i = 0; i < rs.n; i++) {
+		const struct image_row *r = &rs.v[i];
+		if ((want_dangling >= 0 && dangling(e, r) != (want_dangling == 1)) ||
+		    (before >= 0 && r->created >= before) || (since >= 0 && r->created <= since) ||
+		    !match_reference(e, r, f) ||
+		    !berth_filters_match_labels(f, "label", labels_of(r)))
+			continue;
+		json_array_append_new(out, image_summary(e, r, api_version));
+	}
+	rows_release(&rs);
+	(void)digests; /* RepoDigests are always listed, as dockerd does */
+	return out;
+}
+
+int berth_engine_images_count(struct berth_engine *e)
+{
+	sqlite3_stmt *st = prepare(e, "SELECT count(*) FROM images", NULL);
+	int n = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+json_t *berth_engine_images_df(struct berth_engine *e, int64_t *layers_size)
+{
+	json_t *out = json_array(), *seen = json_object(), *it;
+	struct rows rs;
+	size_t i, k;
+
+	*layers_size = 0;
+	if (all_rows(e, &rs, NULL) < 0) {
+		json_decref(seen);
+		return out;
+	}
+	for (i = 0; i < rs.n; i++) {
+		json_array_append_new(out, image_summary(e, &rs.v[i], 1047));
+		json_array_foreach (rs.v[i].layers, k, it) {
+			const char *chain = json_string_value(it);
+			if (chain && !json_object_get(seen, chain)) {
+				int64_t sz = berth_layer_size(e->layers_dir, chain, NULL);
+				json_object_set_new(seen, chain, json_true());
+				if (sz > 0)
+					*layers_size += sz;
+			}
+		}
+	}
+	rows_release(&rs);
+	json_decref(seen);
+	return out;
+}
+
+/* --- inspect and history ------------------------------------------------------------------------ */
+
+static json_t *str_or_empty(json_t *v)
+{
+	return json_is_string(v) ? json_incref(v) : json_string("");
+}
+
+static json_t *graph_driver(struct berth_engine *e, const struct image_row *r)
+{
+	size_t n = json_array_size(r->layers), i;
+	struct berth_strbuf lower = BERTH_STRBUF_INIT;
+	cleanup_free char *top = NULL;
+	json_t *data = json_object();
+
+	for (i = n; i-- > 0;) {
+		cleanup_free char *dir =
+		    berth_layer_dir(e->layers_dir, json_string_value(json_array_get(r->layers, i)));
+		if (i == n - 1) {
+			top = xasprintf("%s/diff", dir);
+			continue;
+		}
+		berth_strbuf_printf(&lower, "%s%s/diff", lower.len ? ":" : "", dir);
+	}
+	if (lower.len)
+		json_object_set_new(data, "LowerDir", json_string(lower.buf));
+	if (top)
+		json_object_set_new(data, "UpperDir", json_string(top));
+	berth_strbuf_release(&lower);
+	return json_pack("{s:s, s:o}", "Name", "overlay2", "Data", data);
+}
+
+static json_t *inspect_row(struct berth_engine *e, const struct image_row *r, int api_version)
+{
+	json_t *cfg = config_field(r, "config");
+	json_t *rootfs = json_object_get(r->config, "rootfs");
+	json_t *diff_ids = json_object_get(rootfs, "diff_ids");
+	char last_tag[48] = "0001-01-01T00:00:00Z";
+	json_t *j;
+
+	j = json_pack(
+	    "{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:O, s:s, s:s, s:I, s:o, s:{s:s, s:o}, s:{s:s}}",
+	    "Id", r->id, "RepoTags", refs_of(e, r->id, false), "RepoDigests",
+	    refs_of(e, r->id, true), "Parent", "", "Comment",
+	    str_or_empty(config_field(r, "comment")), "Created",
+	    str_or_empty(config_field(r, "created")), "DockerVersion",
+	    str_or_empty(config_field(r, "docker_version")), "Author",
+	    str_or_empty(config_field(r, "author")), "Config",
+	    json_is_object(cfg) ? cfg : json_null(), "Architecture", r->arch, "Os", r->os, "Size",
+	    (json_int_t)r->size, "GraphDriver", graph_driver(e, r), "RootFS", "Type", "layers",
+	    "Layers", json_is_array(diff_ids) ? json_incref(diff_ids) : json_array(), "Metadata",
+	    "LastTagTime", last_tag);
+	if (r->variant && *r->variant)
+		json_object_set_new(j, "Variant", json_string(r->variant));
+	if (api_version < 1044)
+		json_object_set_new(j, "VirtualSize", json_integer(r->size));
+	if (api_version < 1045) {
+		json_t *cc = json_object_get(r->config, "container_config");
+		json_object_set_new(j, "Container",
+				    str_or_empty(json_object_get(r->config, "container")));
+		json_object_set(j, "ContainerConfig", json_is_object(cc) ? cc : json_null());
+	}
+	return j;
+}
+
+json_t *berth_engine_image_inspect(struct berth_engine *e, const char *name, int api_version,
+				   berth_error_t *err)
+{
+	cleanup_free char *id = resolve_image(e, name, err);
+	struct image_row r = { 0 };
+	json_t *j;
+
+	if (id == NULL || row_get(e, id, &r, err) < 0)
+		return NULL;
+	j = inspect_row(e, &r, api_version);
+	row_release(&r);
+	return j;
+}
+
+static int64_t parse_created(json_t *v)
+{
+	int64_t ns;
+
+	if (!json_is_string(v) ||
+	    berth_time_parse_timestamp(json_string_value(v), 0, &ns, NULL) < 0)
+		return 0;
+	return ns / 1000000000LL;
+}
+
+json_t *berth_engine_image_history(struct berth_engine *e, const char *name, berth_error_t *err)
+{
+	cleanup_free char *id = resolve_image(e, name, err);
+	struct image_row r = { 0 };
+	json_t *hist, *out, *h;
+	size_t i, layer = 0, n;
+
+	if (id == NULL || row_get(e, id, &r, err) < 0)
+		return NULL;
+	hist = json_object_get(r.config, "history");
+	out = json_array();
+	n = json_array_size(hist);
+	json_array_foreach (hist, i, h) {
+		bool empty = json_is_true(json_object_get(h, "empty_layer"));
+		int64_t size = 0;
+		if (!empty && layer < json_array_size(r.layers))
+			size = berth_layer_size(
+			    e->layers_dir, json_string_value(json_array_get(r.layers, layer++)),
+			    NULL);
+		/* newest first, as docker prints it */
+		json_array_insert_new(
+		    out, 0,
+		    json_pack("{s:s, s:I, s:o, s:o, s:I, s:o}", "Id",
+			      i + 1 == n ? r.id : "<missing>", "Created",
+			      (json_int_t)parse_created(json_object_get(h, "created")), "CreatedBy",
+			      str_or_empty(json_object_get(h, "created_by")), "Tags",
+			      i + 1 == n ? refs_of(e, r.id, false) : json_null(), "Size",
+			      (json_int_t)(size > 0 ? size : 0), "Comment",
+			      str_or_empty(json_object_get(h, "comment"))));
+	}
+	if (n == 0)
+		json_array_append_new(out, json_pack("{s:s, s:I, s:s, s:o, s:I, s:s}", "Id", r.id,
+						     "Created", (json_int_t)r.created, "CreatedBy",
+						     "", "Tags", refs_of(e, r.id, false), "Size",
+						     (json_int_t)r.size, "Comment", ""));
+	row_release(&r);
+	return out;
+}
+
+/* --- tag and remove ---------------------------------------------------------------------------------- */
+
+int berth_engine_image_tag(struct berth_engine *e, const char *name, const char *repo,
+			   const char *tag, berth_error_t *err)
+{
+	cleanup_free char *id = resolve_image(e, name, err);
+	cleanup_free char *text = NULL, *full = NULL, *fam = NULL;
+	struct berth_ref r;
+	sqlite3_stmt *st;
+
+	if (id == NULL)
+		return -1;
+	if (repo == NULL || *repo == '\0')
+		return berth_make_error(err, EINVAL,
+					"repository name must have at least one component");
+	text = tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
+	if (berth_ref_parse(text, &r, err) < 0)
+		return -1;
+	if (r.digest) {
+		berth_ref_release(&r);
+		return berth_make_error(err, EINVAL,
+					"refusing to create a tag with a digest reference");
+	}
+	berth_ref_default_tag(&r);
+	full = berth_ref_string(&r);
+	fam = berth_ref_familiar(&r);
+	berth_ref_release(&r);
+	st = prepare(
+	    e,
+	    "INSERT OR REPLACE INTO image_refs (ref, is_digest, image_id, tagged_at) VALUES (?, 0, ?, ?)",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, full, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, berth_time_now_ns() / 1000000000LL);
+	if (step_done(e, st, err) < 0)
+		return -1;
+	berth_events_publish(e->events, "image", "tag", id, json_pack("{s:s}", "name", fam));
+	return 0;
+}
+
+static bool still_used(struct berth_engine *e, const char *column, const char *value)
+{
+	cleanup_free char *sql =
+	    xasprintf("SELECT 1 FROM images, json_each(images.%s) WHERE value = ? LIMIT 1", column);
+	sqlite3_stmt *st = prepare(e, sql, NULL);
+	bool used = true; /* when in doubt, keep */
+
+	if (st == NULL)
+		return true;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	used = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return used;
+}
+
+/* Removes a layer directory and its compressed blob. */
+static void drop_layer(struct berth_engine *e, const char *chain)
+{
+	cleanup_free char *dir = berth_layer_dir(e->layers_dir, chain);
+	cleanup_free char *meta = xasprintf("%s/layer.json", dir);
+	cleanup_free char *text = NULL;
+	berth_error_t err = NULL;
+
+	if (berth_fs_read_file(meta, 64 * 1024, &text, NULL) >= 0) {
+		json_t *j = json_loads(text, 0, NULL);
+		const char *blob = json_string_value(json_object_get(j, "blob"));
+		if (blob)
+			berth_store_delete(e->store, blob, NULL);
+		json_decref(j);
+	}
+	/* layer.json goes first: a half-removed dir is not a layer any more */
+	unlink(meta);
+	if (berth_fs_remove_tree_contents(dir, &err) < 0 || rmdir(dir) < 0) {
+		berth_log_warn("remove layer %s: %s", chain, err ? err->msg : strerror(errno));
+		berth_error_release(&err);
+	}
+}
+
+/* After the rows are gone: the files only this image used. */
+static void drop_image_files(struct berth_engine *e, const struct image_row *r, json_t *out)
+{
+	json_t *it;
+	size_t i;
+
+	berth_store_delete(e->store, r->id, NULL);
+	json_array_foreach (r->manifests, i, it)
+		if (!still_used(e, "manifests", json_string_value(it)))
+			berth_store_delete(e->store, json_string_value(it), NULL);
+	for (i = json_array_size(r->layers); i-- > 0;) {
+		const char *chain = json_string_value(json_array_get(r->layers, i));
+		if (chain == NULL || still_used(e, "layers", chain))
+			continue;
+		drop_layer(e, chain);
+		json_array_append_new(out, json_pack("{s:s}", "Deleted", chain));
+	}
+}
+
+static int delete_refs(struct berth_engine *e, const char *id, const char *only_ref, json_t *out,
+		       berth_error_t *err)
+{
+	sqlite3_stmt *st = prepare(
+	    e,
+	    only_ref ? "SELECT ref FROM image_refs WHERE ref = ?"
+		     : "SELECT ref FROM image_refs WHERE image_id = ? ORDER BY is_digest, ref",
+	    err);
+	json_t *refs = json_array(), *it;
+	size_t i;
+	int ret = 0;
+
+	if (st == NULL) {
+		json_decref(refs);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, only_ref ? only_ref : id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(refs, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	json_array_foreach (refs, i, it) {
+		cleanup_free char *fam = familiar(json_string_value(it));
+		st = prepare(e, "DELETE FROM image_refs WHERE ref = ?", err);
+		if (st == NULL) {
+			ret = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, json_string_value(it), -1, SQLITE_STATIC);
+		if ((ret = step_done(e, st, err)) < 0)
+			break;
+		json_array_append_new(out, json_pack("{s:s}", "Untagged", fam));
+		berth_events_publish(e->events, "image", "untag", id,
+				     json_pack("{s:s}", "name", fam));
+	}
+	json_decref(refs);
+	return ret;
+}
+
+static int count_refs(struct berth_engine *e, const char *id, int is_digest)
+{
+	sqlite3_stmt *st = prepare(
+	    e,
+	    is_digest < 0 ? "SELECT count(*) FROM image_refs WHERE image_id = ?"
+			  : "SELECT count(*) FROM image_refs WHERE image_id = ? AND is_digest = ?",
+	    NULL);
+	int n = 0;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (is_digest >= 0)
+		sqlite3_bind_int(st, 2, is_digest);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static bool still_image(struct berth_engine *e, const char *id)
+{
+	sqlite3_stmt *st = prepare(e, "SELECT 1 FROM images WHERE id = ?", NULL);
+	bool there = true;
+
+	if (st == NULL)
+		return true;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	there = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return there;
+}
+
+/* The stored reference NAME stands for, if NAME is a name (not an ID). */
+static char *named_ref(const char *name)
+{
+	struct berth_ref r;
+	char *full = NULL;
+
+	if (is_hex(name) || (strncmp(name, "sha256:", 7) == 0) ||
+	    berth_ref_parse(name, &r, NULL) < 0)
+		return NULL;
+	berth_ref_default_tag(&r);
+	if (r.digest) {
+		cleanup_free char *n = berth_ref_name(&r);
+		full = xasprintf("%s@%s", n, r.digest);
+	} else
+		full = berth_ref_string(&r);
+	berth_ref_release(&r);
+	return full;
+}
+
+json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool force,
+				  bool noprune, berth_error_t *err)
+{
+	cleanup_free char *id = resolve_image(e, name, err);
+	cleanup_free char *ref = named_ref(name);
+	struct image_row r = { 0 };
+	json_t *out;
+	int ret;
+
+	if (id == NULL || row_get(e, id, &r, err) < 0)
+		return NULL;
+	if (ref == NULL && count_refs(e, id, 0) > 1 && !force) {
+		row_release(&r);
+		berth_make_error(
+		    err, EEXIST,
+		    "conflict: unable to delete %.12s (must be forced) - image is referenced in multiple repositories",
+		    id + 7);
+		return NULL;
+	}
+	out = json_array();
+	ret = berth_engine_exec(e, "BEGIN IMMEDIATE", err);
+	if (ret == 0)
+		ret = delete_refs(e, id, ref, out, err);
+	/* with no tag left, digest names go too and the image is deleted */
+	if (ret == 0 && count_refs(e, id, 0) == 0)
+		ret = delete_refs(e, id, NULL, out, err);
+	if (ret == 0 && count_refs(e, id, -1) == 0) {
+		sqlite3_stmt *st = prepare(e, "DELETE FROM images WHERE id = ?", err);
+		ret = st ? 0 : -1;
+		if (st) {
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			ret = step_done(e, st, err);
+		}
+		if (ret == 0)
+			json_array_append_new(out, json_pack("{s:s}", "Deleted", id));
+	}
+	if (ret == 0)
+		ret = berth_engine_exec(e, "COMMIT", err);
+	if (ret < 0) {
+		berth_engine_exec(e, "ROLLBACK", NULL);
+		json_decref(out);
+		row_release(&r);
+		return NULL;
+	}
+	if (count_refs(e, id, -1) == 0 && !still_image(e, id)) {
+		drop_image_files(e, &r, out);
+		berth_events_publish(e->events, "image", "delete", id,
+				     json_pack("{s:s}", "name", id));
+	}
+	(void)noprune;
+	row_release(&r);
+	return out;
+}

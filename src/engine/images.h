@@ -1,0 +1,62 @@
+/* images.h: the engine's image model: what images exist, their names
+ * (tags and digests), and the operations the API offers on them. Rows live in
+ * the state store; documents (manifests, configs) in the content store;
+ * unpacked layers under <data-root>/layers. Loop thread only, except where a
+ * function says it starts a worker. */
+#ifndef BERTH_ENGINE_IMAGES_H
+#define BERTH_ENGINE_IMAGES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "base/filters.h"
+#include "image/manifest.h"
+#include "image/registry.h"
+
+struct berth_engine;
+
+/* Progress line for a pull stream (MSG stolen), then the end: ERR NULL on
+ * success. Both run on the loop thread. */
+typedef void (*berth_pull_msg_cb)(void *data, json_t *msg);
+typedef void (*berth_pull_done_cb)(void *data, const berth_error_t err);
+
+struct berth_pull_job;
+
+/* Pulls REF (already normalised text, e.g. "docker.io/library/busybox:latest")
+ * on a worker thread. PLATFORM may be NULL (the host's). AUTH is copied.
+ * Returns the job (for berth_pull_job_cancel) or NULL with *err set for a
+ * request that cannot start (bad reference: EINVAL). */
+struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref,
+					 const struct berth_platform *platform,
+					 const struct berth_registry_auth *auth,
+					 berth_pull_msg_cb on_msg, berth_pull_done_cb on_done,
+					 void *data, berth_error_t *err);
+/* Asks the worker to stop; ON_DONE still runs (with ECANCELED or success). */
+void berth_pull_job_cancel(struct berth_pull_job *job);
+/* After this, the job calls nothing back (its caller went away). */
+void berth_pull_job_detach(struct berth_pull_job *job);
+
+/* GET /images/json: FILTERS (dangling, reference, label, before, since),
+ * ALL (intermediate images: berth keeps none), DIGESTS. */
+json_t *berth_engine_images_list(struct berth_engine *e, const struct berth_filters *filters,
+				 bool digests, int api_version, berth_error_t *err);
+/* GET /images/{name}/json. ENOENT "No such image: NAME". */
+json_t *berth_engine_image_inspect(struct berth_engine *e, const char *name, int api_version,
+				   berth_error_t *err);
+/* GET /images/{name}/history. */
+json_t *berth_engine_image_history(struct berth_engine *e, const char *name, berth_error_t *err);
+/* POST /images/{name}/tag?repo=&tag=. */
+int berth_engine_image_tag(struct berth_engine *e, const char *name, const char *repo,
+			   const char *tag, berth_error_t *err);
+/* DELETE /images/{name}: untags, and deletes the image (and layers nothing
+ * else uses) when no name is left. Returns docker's list of
+ * {"Untagged": ...} / {"Deleted": ...}. */
+json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool force,
+				  bool noprune, berth_error_t *err);
+
+/* Counts for /info and the images part of /system/df. */
+int berth_engine_images_count(struct berth_engine *e);
+json_t *berth_engine_images_df(struct berth_engine *e, int64_t *layers_size);
+
+#endif
