@@ -13,5 +13,12 @@ void api_plugins_list(struct berth_http_req *req, void *ctx);
 void api_plugin_inspect(struct berth_http_req *req, void *ctx);
 void api_swarm_inactive(struct berth_http_req *req, void *ctx);
 void api_not_implemented(struct berth_http_req *req, void *ctx);
+void api_images_create(struct berth_http_req *req, void *ctx);
+void api_images_list(struct berth_http_req *req, void *ctx);
+void api_image_inspect(struct berth_http_req *req, void *ctx);
+void api_image_history(struct berth_http_req *req, void *ctx);
+void api_image_tag(struct berth_http_req *req, void *ctx);
+void api_image_delete(struct berth_http_req *req, void *ctx);
+void api_images_search(struct berth_http_req *req, void *ctx);
 
 #endif
