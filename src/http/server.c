@@ -864,8 +864,14 @@ void berth_http_server_free(struct berth_http_server *srv)
 		st->gone = true;
 		stream_resume(st);
 	}
-	while (srv->suspended)
-		berth_http_req_resume(srv->suspended, reply_shutting_down, NULL);
+	while (srv->suspended) {
+		struct berth_http_req *req = srv->suspended;
+		/* the owner lets go of the request before it is answered */
+		req->client_gone = true;
+		if (req->gone_cb)
+			req->gone_cb(req, req->gone_data);
+		berth_http_req_resume(req, reply_shutting_down, NULL);
+	}
 	server_prepare(srv);
 	while (srv->listeners) {
 		struct listener *l = srv->listeners;
