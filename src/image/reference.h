@@ -16,7 +16,10 @@
 #define BERTH_REF_MAX_NAME 255 /* name part, as docker's NameTotalLengthMax */
 
 struct berth_ref {
-	char *domain; /* owned: "docker.io", "127.0.0.1:5000" */
+	/* owned: "docker.io", "127.0.0.1:5000"; "" (never NULL) in the rare
+	 * case docker also leaves it empty: a first component that looks like a
+	 * host but only parses as a path ("a_b.com/x") */
+	char *domain;
 	char *path; /* owned: "library/busybox" */
 	char *tag; /* owned or NULL */
 	char *digest; /* owned or NULL: "sha256:<64 hex>" */
@@ -44,6 +47,12 @@ char *berth_ref_familiar_name(const struct berth_ref *r);
 
 /* True for a 64-hex string or a "sha256:<64 hex>" digest. */
 bool berth_digest_valid(const char *s);
+
+/* Validates "<algorithm>:<encoded>" as go-digest's Parse does, with its
+ * wording (EINVAL): "invalid checksum digest format", "invalid checksum
+ * digest length", "unsupported digest algorithm". Only sha256 is supported
+ * (sha384 and sha512 are well-formed but refused as unsupported). */
+int berth_digest_check(const char *s, berth_error_t *err);
 
 void berth_ref_release(struct berth_ref *r);
 
