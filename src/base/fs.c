@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -156,4 +157,71 @@ int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err)
 			   ? 0
 			   : berth_make_error(err, errno, "open `%s`: %s", dir, strerror(errno));
 	return remove_children(fd, 0, err);
+}
+
+struct usage {
+	int64_t total;
+	ino_t *linked; /* inodes with more than one link, seen already */
+	size_t n_linked;
+};
+
+static bool seen_inode(struct usage *u, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < u->n_linked; i++)
+		if (u->linked[i] == ino)
+			return true;
+	u->linked = xrealloc(u->linked, sizeof(ino_t) * (u->n_linked + 1));
+	u->linked[u->n_linked++] = ino;
+	return false;
+}
+
+static int usage_dir(int fd, int depth, struct usage *u, berth_error_t *err)
+{
+	cleanup_dir DIR *d = fdopendir(fd);
+	struct dirent *de;
+
+	if (d == NULL) {
+		close(fd);
+		return berth_make_error(err, errno, "opendir: %s", strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return berth_make_error(err, errno, "stat `%s`: %s", de->d_name,
+						strerror(errno));
+		if (S_ISDIR(st.st_mode)) {
+			int sub;
+			if (depth > 256)
+				return berth_make_error(err, ELOOP, "`%s`: tree too deep",
+							de->d_name);
+			sub = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || usage_dir(sub, depth + 1, u, err) < 0)
+				return sub < 0 ? berth_make_error(err, errno, "open `%s`: %s",
+								  de->d_name, strerror(errno))
+					       : -1;
+			continue;
+		}
+		if (st.st_nlink > 1 && seen_inode(u, st.st_ino))
+			continue;
+		u->total += st.st_size;
+	}
+	return 0;
+}
+
+int64_t berth_fs_usage(const char *dir, berth_error_t *err)
+{
+	struct usage u = { 0 };
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return berth_make_error(err, errno, "open `%s`: %s", dir, strerror(errno));
+	ret = usage_dir(fd, 0, &u, err);
+	free(u.linked);
+	return ret < 0 ? ret : u.total;
 }

@@ -3,6 +3,7 @@
 #define BERTH_BASE_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -22,5 +23,9 @@ ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error
 /* Removes everything below DIR (not DIR itself), never following symlinks.
  * A missing DIR is fine. */
 int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err);
+
+/* What dockerd reports as a layer's size: the st_size of every non-directory
+ * below DIR, hard links counted once, symlinks never followed. -1 on error. */
+int64_t berth_fs_usage(const char *dir, berth_error_t *err);
 
 #endif

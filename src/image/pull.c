@@ -364,6 +364,7 @@ static int pull_layer_once(struct layer_job *j, const char *final, berth_error_t
 	cleanup_free char *tmp = berth_store_tmp_path(p->o->store, "layer");
 	const char *want_diff = p->out->config.diff_ids[j->i];
 	struct berth_layer_stats st = { 0 };
+	int64_t usage = 0;
 	int ret;
 
 	j->got = 0;
@@ -378,8 +379,12 @@ static int pull_layer_once(struct layer_job *j, const char *final, berth_error_t
 	if (ret == 0 && strcmp(st.diff_id, want_diff) != 0)
 		ret = berth_make_error(err, EINVAL, "layer %s: diff_id mismatch: want %s, got %s",
 				       j->d->digest, want_diff, st.diff_id);
-	if (ret == 0)
-		ret = write_layer_meta(tmp, st.diff_id, st.size, j->d->digest, err);
+	if (ret == 0) {
+		/* dockerd's layer size: file bytes, not tar bytes */
+		cleanup_free char *diff = xasprintf("%s/diff", tmp);
+		usage = berth_fs_usage(diff, err);
+		ret = usage < 0 ? -1 : write_layer_meta(tmp, st.diff_id, usage, j->d->digest, err);
+	}
 	if (ret == 0) {
 		layer_status(p, j->i, "Download complete");
 		ret = publish_layer(tmp, final, err);
@@ -390,7 +395,7 @@ static int pull_layer_once(struct layer_job *j, const char *final, berth_error_t
 		rmdir(tmp);
 		return ret;
 	}
-	p->out->layer_sizes[j->i] = st.size;
+	p->out->layer_sizes[j->i] = usage;
 	return 0;
 }
 
