@@ -755,6 +755,7 @@ static int on_endpoint(struct berth_registry *r, const struct endpoint *ep, cons
 static int request(struct berth_registry *r, const char *path, struct xfer *x,
 		   berth_registry_reset_cb reset, berth_error_t *err)
 {
+	cleanup_error berth_error_t mirror_err = NULL;
 	size_t i;
 
 	for (i = r->current; i < r->n_endpoints; i++) {
@@ -774,8 +775,20 @@ static int request(struct berth_registry *r, const char *path, struct xfer *x,
 			return 0;
 		}
 		code = berth_error_code(*err);
+		/* offline, a mirror's "not found" says more than Docker Hub's silence */
+		if (last && mirror_err &&
+		    (code == EHOSTUNREACH || code == ECONNREFUSED || code == ETIMEDOUT ||
+		     code == EPROTO)) {
+			berth_error_release(err);
+			*err = steal_pointer(&mirror_err);
+			return -1 - (*err)->code;
+		}
 		if (last || code == ECANCELED || (x->cb && x->received > 0 && !ep->mirror))
 			return ret;
+		if (ep->mirror && mirror_err == NULL && (code == ENOENT || code == EACCES)) {
+			mirror_err = steal_pointer(err);
+			continue;
+		}
 		if (ep->mirror || code == ECONNREFUSED || code == EPROTO || code == EHOSTUNREACH ||
 		    (ep->insecure && strncmp(ep->base, "https://", 8) == 0 && x->status == 0)) {
 			berth_log_debug("registry: %s: %s; trying the next endpoint", ep->base,
