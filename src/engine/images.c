@@ -1000,6 +1000,46 @@ static int delete_refs(struct berth_engine *e, const char *id, const char *only_
 	return ret;
 }
 
+/* After untagging TAG_REF ("name:tag"): when no other tag of that name
+ * points at the image, its "name@digest" references are removed too. */
+static int drop_orphan_digests(struct berth_engine *e, const char *id, const char *tag_ref,
+			       json_t *out, berth_error_t *err)
+{
+	cleanup_free char *name = xstrndup(tag_ref, (size_t)(strrchr(tag_ref, ':') - tag_ref));
+	cleanup_free char *tag_prefix = xasprintf("%s:", name);
+	cleanup_free char *digest_prefix = xasprintf("%s@", name);
+	sqlite3_stmt *st =
+	    prepare(e,
+		    "SELECT ref, is_digest FROM image_refs WHERE image_id = ? AND "
+		    "(substr(ref, 1, length(?2)) = ?2 OR substr(ref, 1, length(?3)) = ?3)",
+		    err);
+	json_t *digests = json_array(), *it;
+	bool tag_left = false;
+	size_t i;
+	int ret = 0;
+
+	if (st == NULL) {
+		json_decref(digests);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tag_prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, digest_prefix, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_int(st, 1))
+			json_array_append_new(digests, json_string(r));
+		else if (!strchr(r + strlen(tag_prefix), '/'))
+			tag_left = true;
+	}
+	sqlite3_finalize(st);
+	json_array_foreach (digests, i, it)
+		if (!tag_left && ret == 0)
+			ret = delete_refs(e, id, json_string_value(it), out, err);
+	json_decref(digests);
+	return ret;
+}
+
 static int count_refs(struct berth_engine *e, const char *id, int is_digest)
 {
 	sqlite3_stmt *st = prepare(
@@ -1075,8 +1115,11 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 	ret = berth_engine_exec(e, "BEGIN IMMEDIATE", err);
 	if (ret == 0)
 		ret = delete_refs(e, id, ref, out, err);
-	/* with no tag left, digest names go too and the image is deleted */
-	if (ret == 0 && count_refs(e, id, 0) == 0)
+	/* moby: once a repository has no tag left on the image, its digest
+	 * names go too; by ID, every name goes */
+	if (ret == 0 && ref && !strchr(ref, '@'))
+		ret = drop_orphan_digests(e, id, ref, out, err);
+	else if (ret == 0 && ref == NULL)
 		ret = delete_refs(e, id, NULL, out, err);
 	if (ret == 0 && count_refs(e, id, -1) == 0) {
 		sqlite3_stmt *st = prepare(e, "DELETE FROM images WHERE id = ?", err);
