@@ -48,7 +48,7 @@ static const struct berth_route routes[] = {
 	{ "GET", "/images/{name*}/json", api_image_inspect, 0 },
 	{ "GET", "/images/{name*}/attestations", api_not_implemented, 0 },
 	{ "GET", "/images/{name*}/history", api_image_history, 0 },
-	{ "POST", "/images/{name*}/push", api_not_implemented, 0 },
+	{ "POST", "/images/{name*}/push", api_image_push, 0 },
 	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
 	{ "GET", "/images/search", api_images_search, 0 },

@@ -18,6 +18,7 @@ void api_images_list(struct berth_http_req *req, void *ctx);
 void api_image_inspect(struct berth_http_req *req, void *ctx);
 void api_image_history(struct berth_http_req *req, void *ctx);
 void api_image_tag(struct berth_http_req *req, void *ctx);
+void api_image_push(struct berth_http_req *req, void *ctx);
 void api_image_delete(struct berth_http_req *req, void *ctx);
 void api_images_search(struct berth_http_req *req, void *ctx);
 

@@ -21,9 +21,9 @@ struct pull_req {
 	struct berth_api *api;
 	struct berth_http_req *req; /* borrowed: valid while suspended or streaming */
 	struct berth_http_stream *st;
-	struct berth_pull_job *job; /* NULL once done or detached */
-	json_t *queued;		    /* lines that arrived before the stream opened */
-	bool resuming;		    /* a continuation is pending */
+	struct berth_image_job *job; /* NULL once done or detached */
+	json_t *queued;		     /* lines that arrived before the stream opened */
+	bool resuming;		     /* a continuation is pending */
 	bool done;
 	berth_error_t err; /* owned: the job's failure */
 	char *familiar;	   /* owned: for messages */
@@ -52,6 +52,8 @@ static void write_line(struct berth_http_stream *st, json_t *msg)
 /* docker's wording for the two failures clients recognise. */
 static char *pull_error_text(const struct pull_req *pr, const berth_error_t err)
 {
+	if (pr->familiar == NULL)
+		return xstrdup(err->msg);
 	switch (err->code) {
 	case ENOENT:
 		return xasprintf("manifest for %s not found: %s", pr->familiar, err->msg);
@@ -81,7 +83,7 @@ static void pull_stream_closed(struct berth_http_stream *st, void *data)
 
 	pr->st = NULL;
 	if (pr->job)
-		berth_pull_job_detach(pr->job);
+		berth_image_job_detach(pr->job);
 	pull_req_free(pr);
 }
 
@@ -111,7 +113,7 @@ static void reply_failure(struct berth_http_req *req, void *ctx)
 	pull_req_free(pr);
 }
 
-static void pull_msg(void *data, json_t *msg)
+static void job_msg(void *data, json_t *msg)
 {
 	struct pull_req *pr = data;
 
@@ -127,7 +129,7 @@ static void pull_msg(void *data, json_t *msg)
 	}
 }
 
-static void pull_done(void *data, const berth_error_t err)
+static void job_done(void *data, const berth_error_t err)
 {
 	struct pull_req *pr = data;
 
@@ -153,7 +155,7 @@ static void pull_client_gone(struct berth_http_req *req, void *data)
 	struct pull_req *pr = data;
 
 	if (pr->job)
-		berth_pull_job_detach(pr->job);
+		berth_image_job_detach(pr->job);
 	pr->job = NULL;
 	if (!pr->resuming) {
 		pr->resuming = true;
@@ -215,9 +217,39 @@ void api_images_create(struct berth_http_req *req, void *ctx)
 	pr->name = berth_ref_familiar_name(&ref);
 	berth_ref_release(&ref);
 	pr->job = berth_engine_pull(api->engine, ref_text, plat && *plat ? &platform : NULL, &auth,
-				    pull_msg, pull_done, pr, &err);
+				    job_msg, job_done, pr, &err);
 	berth_registry_auth_release(&auth);
 	berth_platform_release(&platform);
+	if (pr->job == NULL) {
+		pull_req_free(pr);
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	berth_http_req_suspend(req, pull_client_gone, pr);
+}
+
+/* --- POST /images/{name}/push ----------------------------------------------------------------- */
+
+void api_image_push(struct berth_http_req *req, void *ctx)
+{
+	struct berth_api *api = ctx;
+	cleanup_error berth_error_t err = NULL;
+	struct berth_registry_auth auth = { 0 };
+	struct pull_req *pr;
+
+	if (berth_registry_auth_decode(berth_http_req_header(req, "X-Registry-Auth"), &auth, &err) <
+	    0) {
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	pr = xzalloc(sizeof(*pr));
+	pr->api = api;
+	pr->req = req;
+	pr->queued = json_array();
+	pr->job =
+	    berth_engine_push(api->engine, berth_http_req_param(req, "name"),
+			      berth_http_req_query(req, "tag"), &auth, job_msg, job_done, pr, &err);
+	berth_registry_auth_release(&auth);
 	if (pr->job == NULL) {
 		pull_req_free(pr);
 		berth_http_reply_berror(req, err);

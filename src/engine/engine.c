@@ -135,7 +135,7 @@ void berth_engine_free(struct berth_engine *e)
 {
 	if (e == NULL)
 		return;
-	berth_engine_pull_jobs_stop(e);
+	berth_engine_image_jobs_stop(e);
 	berth_db_close(e->db);
 	berth_store_free(e->store);
 	free(e->layers_dir);

@@ -13,13 +13,13 @@ struct berth_engine {
 	struct berth_events *events;	/* owned */
 	char *id;			/* owned: engine identity, persisted in the store */
 	struct berth_sysinfo si;
-	struct berth_store *store;	  /* owned: the content store */
-	char *layers_dir;		  /* owned: <data-root>/layers */
-	struct berth_pull_job *pull_jobs; /* running pulls */
+	struct berth_store *store;	    /* owned: the content store */
+	char *layers_dir;		    /* owned: <data-root>/layers */
+	struct berth_image_job *image_jobs; /* running pulls */
 };
 
 /* Cancels every running pull and waits for its thread (shutdown). */
-void berth_engine_pull_jobs_stop(struct berth_engine *e);
+void berth_engine_image_jobs_stop(struct berth_engine *e);
 
 /* Runs SQL (no results) on the store; errors are EIO with sqlite's text. */
 int berth_engine_exec(struct berth_engine *e, const char *sql, berth_error_t *err);

@@ -20,6 +20,7 @@
 #include "engine/engine_internal.h"
 #include "engine/images.h"
 #include "image/pull.h"
+#include "image/push.h"
 #include "image/reference.h"
 
 /* --- small SQL helpers ----------------------------------------------------------------- */
@@ -175,9 +176,72 @@ static json_t *refs_of(struct berth_engine *e, const char *id, bool digests)
 	return arr;
 }
 
-/* --- pull jobs ----------------------------------------------------------------------------- */
+struct image_row {
+	char *id, *os, *arch, *variant; /* owned */
+	int64_t created, size, stored_at;
+	json_t *layers, *manifests; /* owned */
+	json_t *config;		    /* owned: the config document, or NULL */
+};
 
-struct berth_pull_job {
+static void row_release(struct image_row *r)
+{
+	free(r->id);
+	free(r->os);
+	free(r->arch);
+	free(r->variant);
+	json_decref(r->layers);
+	json_decref(r->manifests);
+	json_decref(r->config);
+	memset(r, 0, sizeof(*r));
+}
+
+#define ROW_COLUMNS "id, created, size, os, arch, variant, layers, manifests, stored_at"
+
+static void row_read(struct berth_engine *e, sqlite3_stmt *st, struct image_row *r)
+{
+	cleanup_free char *config = NULL;
+	const char *layers = (const char *)sqlite3_column_text(st, 6);
+	const char *manifests = (const char *)sqlite3_column_text(st, 7);
+
+	r->id = col_text(st, 0);
+	r->created = sqlite3_column_int64(st, 1);
+	r->size = sqlite3_column_int64(st, 2);
+	r->os = col_text(st, 3);
+	r->arch = col_text(st, 4);
+	r->variant = col_text(st, 5);
+	r->layers = json_loads(layers ? layers : "[]", 0, NULL);
+	r->manifests = json_loads(manifests ? manifests : "[]", 0, NULL);
+	r->stored_at = sqlite3_column_int64(st, 8);
+	if (berth_store_read(e->store, r->id, BERTH_CONFIG_MAX_BYTES, &config, NULL) >= 0)
+		r->config = json_loads(config, 0, NULL);
+}
+
+static int row_get(struct berth_engine *e, const char *id, struct image_row *r, berth_error_t *err)
+{
+	sqlite3_stmt *st = prepare(e, "SELECT " ROW_COLUMNS " FROM images WHERE id = ?", err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_read(e, st, r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return berth_make_error(err, ENOENT, "No such image: %s", id);
+	return 0;
+}
+
+/* --- pull and push jobs ----------------------------------------------------------------------------- */
+
+enum job_kind {
+	JOB_PULL,
+	JOB_PUSH
+};
+
+struct berth_image_job {
+	enum job_kind kind;
 	struct berth_engine *e;		/* borrowed: outlives its jobs */
 	struct berth_ref ref;		/* owned */
 	char *ref_text;			/* owned: normalised, with tag or digest */
@@ -191,27 +255,31 @@ struct berth_pull_job {
 	json_t *pending;      /* progress lines not yet delivered */
 	bool posted;
 	bool detached; /* loop thread only: the caller went away */
-	berth_pull_msg_cb on_msg;
-	berth_pull_done_cb on_done;
+	berth_job_msg_cb on_msg;
+	berth_job_done_cb on_done;
 	void *data;
-	struct berth_pulled_image result;
+	struct berth_pulled_image result;  /* JOB_PULL */
+	char *image_id;			   /* owned, JOB_PUSH: what is pushed */
+	json_t *manifests;		   /* owned, JOB_PUSH: its stored manifest digests */
+	char pushed[BERTH_DIGEST_LEN + 1]; /* JOB_PUSH: the manifest digest */
+	int64_t pushed_size;
 	berth_error_t err;
-	atomic_int thread_done;	     /* the worker has posted its last call */
-	struct berth_pull_job *next; /* e->pull_jobs */
+	atomic_int thread_done;	      /* the worker has posted its last call */
+	struct berth_image_job *next; /* e->image_jobs */
 };
 
-static void job_unlink(struct berth_pull_job *j)
+static void job_unlink(struct berth_image_job *j)
 {
-	struct berth_pull_job **pp;
+	struct berth_image_job **pp;
 
-	for (pp = &j->e->pull_jobs; *pp; pp = &(*pp)->next)
+	for (pp = &j->e->image_jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
 			return;
 		}
 }
 
-static void job_free(struct berth_pull_job *j)
+static void job_free(struct berth_image_job *j)
 {
 	job_unlink(j);
 	berth_ref_release(&j->ref);
@@ -222,6 +290,8 @@ static void job_free(struct berth_pull_job *j)
 	json_decref(j->reg.insecure);
 	json_decref(j->pending);
 	berth_pulled_image_release(&j->result);
+	free(j->image_id);
+	json_decref(j->manifests);
 	berth_error_release(&j->err);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
@@ -229,7 +299,7 @@ static void job_free(struct berth_pull_job *j)
 
 static void job_flush(void *data)
 {
-	struct berth_pull_job *j = data;
+	struct berth_image_job *j = data;
 	json_t *batch, *msg;
 	size_t i;
 
@@ -247,7 +317,7 @@ static void job_flush(void *data)
 /* Worker thread: queue a line and make sure the loop will deliver it. */
 static void job_progress(void *data, json_t *msg)
 {
-	struct berth_pull_job *j = data;
+	struct berth_image_job *j = data;
 	bool post;
 
 	pthread_mutex_lock(&j->lock);
@@ -271,7 +341,7 @@ static json_t *string_array(char *const *items, size_t n)
 
 /* Records the pulled image and its names in one transaction. *OLD_ID gets
  * what the tag pointed at before (NULL if nothing). */
-static int record_image(struct berth_pull_job *j, char **old_id, berth_error_t *err)
+static int record_image(struct berth_image_job *j, char **old_id, berth_error_t *err)
 {
 	struct berth_engine *e = j->e;
 	const struct berth_pulled_image *r = &j->result;
@@ -344,28 +414,57 @@ fail:
 	return -1;
 }
 
+static void finish_pull(struct berth_image_job *j)
+{
+	cleanup_free char *old_id = NULL, *fam = NULL, *digest = NULL, *status = NULL;
+
+	if (record_image(j, &old_id, &j->err) < 0)
+		return;
+	digest = xasprintf("Digest: %s", j->result.manifest_digest);
+	fam = familiar(j->ref_text);
+	status =
+	    xasprintf("Status: %s for %s",
+		      old_id && strcmp(old_id, j->result.image_id) == 0 ? "Image is up to date"
+									: "Downloaded newer image",
+		      fam);
+	if (!j->detached) {
+		j->on_msg(j->data, json_pack("{s:s}", "status", digest));
+		j->on_msg(j->data, json_pack("{s:s}", "status", status));
+	}
+	berth_events_publish(j->e->events, "image", "pull", fam, json_pack("{s:s}", "name", fam));
+}
+
+/* dockerd records the pushed manifest as a RepoDigest of the image. */
+static void finish_push(struct berth_image_job *j)
+{
+	cleanup_free char *name = berth_ref_name(&j->ref);
+	cleanup_free char *ref = xasprintf("%s@%s", name, j->pushed);
+	cleanup_free char *fam = familiar(j->ref_text);
+	sqlite3_stmt *st =
+	    prepare(j->e,
+		    "INSERT OR REPLACE INTO image_refs (ref, is_digest, image_id, tagged_at) "
+		    "SELECT ?, 1, id, ? FROM images WHERE id = ?",
+		    &j->err);
+
+	if (st == NULL)
+		return;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, berth_time_now_ns() / 1000000000LL);
+	sqlite3_bind_text(st, 3, j->image_id, -1, SQLITE_STATIC);
+	if (step_done(j->e, st, &j->err) == 0)
+		berth_events_publish(j->e->events, "image", "push", fam,
+				     json_pack("{s:s}", "name", fam));
+}
+
 static void job_finish(void *data)
 {
-	struct berth_pull_job *j = data;
-	cleanup_free char *old_id = NULL, *fam = NULL;
+	struct berth_image_job *j = data;
 
 	job_flush(j);
-	if (j->err == NULL && record_image(j, &old_id, &j->err) == 0) {
-		cleanup_free char *digest = xasprintf("Digest: %s", j->result.manifest_digest);
-		cleanup_free char *status = NULL;
-		fam = familiar(j->ref_text);
-		status = xasprintf("Status: %s for %s",
-				   old_id && strcmp(old_id, j->result.image_id) == 0
-				       ? "Image is up to date"
-				       : "Downloaded newer image",
-				   fam);
-		if (!j->detached) {
-			j->on_msg(j->data, json_pack("{s:s}", "status", digest));
-			j->on_msg(j->data, json_pack("{s:s}", "status", status));
-		}
-		berth_events_publish(j->e->events, "image", "pull", fam,
-				     json_pack("{s:s}", "name", fam));
-	}
+	if (j->err == NULL && j->kind == JOB_PULL)
+		finish_pull(j);
+	else if (j->err == NULL)
+		finish_push(j);
 	if (!j->detached)
 		j->on_done(j->data, j->err);
 	job_free(j);
@@ -373,35 +472,34 @@ static void job_finish(void *data)
 
 static void *job_thread(void *arg)
 {
-	struct berth_pull_job *j = arg;
+	struct berth_image_job *j = arg;
 
-	berth_pull(&j->opts, &j->ref, &j->result, &j->err);
+	if (j->kind == JOB_PULL) {
+		berth_pull(&j->opts, &j->ref, &j->result, &j->err);
+	} else {
+		struct berth_push_opts po = { .store = j->opts.store,
+					      .registry = j->opts.registry,
+					      .auth = j->opts.auth,
+					      .progress = job_progress,
+					      .progress_data = j,
+					      .cancel = &j->cancel };
+		berth_push(&po, &j->ref, j->image_id, j->manifests, j->pushed, &j->pushed_size,
+			   &j->err);
+	}
 	berth_loop_post(j->e->loop, job_finish, j);
 	atomic_store(&j->thread_done, 1);
 	return NULL;
 }
 
-struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref,
-					 const struct berth_platform *platform,
-					 const struct berth_registry_auth *auth,
-					 berth_pull_msg_cb on_msg, berth_pull_done_cb on_done,
-					 void *data, berth_error_t *err)
+static struct berth_image_job *job_new(struct berth_engine *e, enum job_kind kind,
+				       const struct berth_registry_auth *auth,
+				       berth_job_msg_cb on_msg, berth_job_done_cb on_done,
+				       void *data)
 {
-	struct berth_pull_job *j = xzalloc(sizeof(*j));
-	pthread_attr_t attr;
-	pthread_t th;
+	struct berth_image_job *j = xzalloc(sizeof(*j));
 
-	if (berth_ref_parse(ref, &j->ref, err) < 0) {
-		free(j);
-		return NULL;
-	}
-	berth_ref_default_tag(&j->ref);
-	j->ref_text = berth_ref_string(&j->ref);
+	j->kind = kind;
 	j->e = e;
-	if (platform) {
-		berth_platform_copy(&j->platform, platform);
-		j->has_platform = true;
-	}
 	if (auth) {
 		j->auth.username = auth->username ? xstrdup(auth->username) : NULL;
 		j->auth.password = auth->password ? xstrdup(auth->password) : NULL;
@@ -418,7 +516,6 @@ struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref
 	j->opts.layers_dir = e->layers_dir;
 	j->opts.registry = &j->reg;
 	j->opts.auth = &j->auth;
-	j->opts.platform = j->has_platform ? &j->platform : NULL;
 	j->opts.max_concurrent = e->cfg.max_concurrent_downloads;
 	j->opts.progress = job_progress;
 	j->opts.progress_data = j;
@@ -428,114 +525,116 @@ struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref
 	j->data = data;
 	j->pending = json_array();
 	pthread_mutex_init(&j->lock, NULL);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, job_thread, j) != 0) {
-		pthread_attr_destroy(&attr);
-		job_free(j);
-		berth_make_error(err, EAGAIN, "cannot start a pull thread");
-		return NULL;
-	}
-	pthread_attr_destroy(&attr);
-	j->next = e->pull_jobs;
-	e->pull_jobs = j;
 	return j;
 }
 
-void berth_engine_pull_jobs_stop(struct berth_engine *e)
+static int job_start(struct berth_image_job *j, berth_error_t *err)
 {
-	struct berth_pull_job *j;
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &attr, job_thread, j);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		job_free(j);
+		return berth_make_error(err, EAGAIN, "cannot start a worker thread");
+	}
+	j->next = j->e->image_jobs;
+	j->e->image_jobs = j;
+	return 0;
+}
+
+struct berth_image_job *berth_engine_pull(struct berth_engine *e, const char *ref,
+					  const struct berth_platform *platform,
+					  const struct berth_registry_auth *auth,
+					  berth_job_msg_cb on_msg, berth_job_done_cb on_done,
+					  void *data, berth_error_t *err)
+{
+	struct berth_image_job *j = job_new(e, JOB_PULL, auth, on_msg, on_done, data);
+
+	if (berth_ref_parse(ref, &j->ref, err) < 0) {
+		job_free(j);
+		return NULL;
+	}
+	berth_ref_default_tag(&j->ref);
+	j->ref_text = berth_ref_string(&j->ref);
+	if (platform) {
+		berth_platform_copy(&j->platform, platform);
+		j->has_platform = true;
+		j->opts.platform = &j->platform;
+	}
+	return job_start(j, err) < 0 ? NULL : j;
+}
+
+struct berth_image_job *berth_engine_push(struct berth_engine *e, const char *name, const char *tag,
+					  const struct berth_registry_auth *auth,
+					  berth_job_msg_cb on_msg, berth_job_done_cb on_done,
+					  void *data, berth_error_t *err)
+{
+	struct berth_image_job *j = job_new(e, JOB_PUSH, auth, on_msg, on_done, data);
+	cleanup_free char *text = tag && *tag ? xasprintf("%s:%s", name, tag) : xstrdup(name);
+	struct image_row r = { 0 };
+
+	if (berth_ref_parse(text, &j->ref, err) < 0 ||
+	    (j->ref.digest &&
+	     berth_make_error(err, EINVAL, "cannot push a digest reference") < 0)) {
+		job_free(j);
+		return NULL;
+	}
+	berth_ref_default_tag(&j->ref);
+	j->ref_text = berth_ref_string(&j->ref);
+	j->image_id = image_by_ref(e, j->ref_text);
+	if (j->image_id == NULL || row_get(e, j->image_id, &r, NULL) < 0) {
+		berth_make_error(err, ENOENT, "An image does not exist locally with the tag: %s",
+				 text);
+		job_free(j);
+		return NULL;
+	}
+	j->manifests = json_incref(r.manifests);
+	row_release(&r);
+	return job_start(j, err) < 0 ? NULL : j;
+}
+
+void berth_engine_image_jobs_stop(struct berth_engine *e)
+{
+	struct berth_image_job *j;
 	int waited;
 
-	for (j = e->pull_jobs; j; j = j->next) {
+	for (j = e->image_jobs; j; j = j->next) {
 		j->detached = true;
 		atomic_store(&j->cancel, 1);
 	}
 	/* a cancelled transfer stops at its next chunk or stall timeout */
-	while (e->pull_jobs) {
-		j = e->pull_jobs;
+	while (e->image_jobs) {
+		j = e->image_jobs;
 		for (waited = 0; !atomic_load(&j->thread_done) && waited < 60000; waited += 10) {
 			struct timespec ts = { 0, 10000000L };
 			nanosleep(&ts, NULL);
 		}
 		if (!atomic_load(&j->thread_done)) {
 			berth_log_warn("a pull did not stop in time; leaving it");
-			e->pull_jobs = j->next;
+			e->image_jobs = j->next;
 			continue;
 		}
 		job_free(j);
 	}
 }
 
-void berth_pull_job_cancel(struct berth_pull_job *job)
+void berth_image_job_cancel(struct berth_image_job *job)
 {
 	atomic_store(&job->cancel, 1);
 }
 
-void berth_pull_job_detach(struct berth_pull_job *job)
+void berth_image_job_detach(struct berth_image_job *job)
 {
 	job->detached = true;
 	atomic_store(&job->cancel, 1);
 }
 
 /* --- reading images -------------------------------------------------------------------------- */
-
-struct image_row {
-	char *id, *os, *arch, *variant; /* owned */
-	int64_t created, size, stored_at;
-	json_t *layers, *manifests; /* owned */
-	json_t *config;		    /* owned: the config document, or NULL */
-};
-
-static void row_release(struct image_row *r)
-{
-	free(r->id);
-	free(r->os);
-	free(r->arch);
-	free(r->variant);
-	json_decref(r->layers);
-	json_decref(r->manifests);
-	json_decref(r->config);
-	memset(r, 0, sizeof(*r));
-}
-
-#define ROW_COLUMNS "id, created, size, os, arch, variant, layers, manifests, stored_at"
-
-static void row_read(struct berth_engine *e, sqlite3_stmt *st, struct image_row *r)
-{
-	cleanup_free char *config = NULL;
-	const char *layers = (const char *)sqlite3_column_text(st, 6);
-	const char *manifests = (const char *)sqlite3_column_text(st, 7);
-
-	r->id = col_text(st, 0);
-	r->created = sqlite3_column_int64(st, 1);
-	r->size = sqlite3_column_int64(st, 2);
-	r->os = col_text(st, 3);
-	r->arch = col_text(st, 4);
-	r->variant = col_text(st, 5);
-	r->layers = json_loads(layers ? layers : "[]", 0, NULL);
-	r->manifests = json_loads(manifests ? manifests : "[]", 0, NULL);
-	r->stored_at = sqlite3_column_int64(st, 8);
-	if (berth_store_read(e->store, r->id, BERTH_CONFIG_MAX_BYTES, &config, NULL) >= 0)
-		r->config = json_loads(config, 0, NULL);
-}
-
-static int row_get(struct berth_engine *e, const char *id, struct image_row *r, berth_error_t *err)
-{
-	sqlite3_stmt *st = prepare(e, "SELECT " ROW_COLUMNS " FROM images WHERE id = ?", err);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		row_read(e, st, r);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return berth_make_error(err, ENOENT, "No such image: %s", id);
-	return 0;
-}
 
 static json_t *config_field(const struct image_row *r, const char *key)
 {

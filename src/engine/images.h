@@ -18,24 +18,30 @@ struct berth_engine;
 
 /* Progress line for a pull stream (MSG stolen), then the end: ERR NULL on
  * success. Both run on the loop thread. */
-typedef void (*berth_pull_msg_cb)(void *data, json_t *msg);
-typedef void (*berth_pull_done_cb)(void *data, const berth_error_t err);
+typedef void (*berth_job_msg_cb)(void *data, json_t *msg);
+typedef void (*berth_job_done_cb)(void *data, const berth_error_t err);
 
-struct berth_pull_job;
+struct berth_image_job;
 
 /* Pulls REF (already normalised text, e.g. "docker.io/library/busybox:latest")
  * on a worker thread. PLATFORM may be NULL (the host's). AUTH is copied.
- * Returns the job (for berth_pull_job_cancel) or NULL with *err set for a
+ * Returns the job (for berth_image_job_cancel) or NULL with *err set for a
  * request that cannot start (bad reference: EINVAL). */
-struct berth_pull_job *berth_engine_pull(struct berth_engine *e, const char *ref,
-					 const struct berth_platform *platform,
-					 const struct berth_registry_auth *auth,
-					 berth_pull_msg_cb on_msg, berth_pull_done_cb on_done,
-					 void *data, berth_error_t *err);
+struct berth_image_job *berth_engine_pull(struct berth_engine *e, const char *ref,
+					  const struct berth_platform *platform,
+					  const struct berth_registry_auth *auth,
+					  berth_job_msg_cb on_msg, berth_job_done_cb on_done,
+					  void *data, berth_error_t *err);
+/* Pushes NAME[:TAG] (a local tag; TAG may be NULL or empty: "latest") on a
+ * worker thread. ENOENT "An image does not exist locally with the tag: X". */
+struct berth_image_job *berth_engine_push(struct berth_engine *e, const char *name, const char *tag,
+					  const struct berth_registry_auth *auth,
+					  berth_job_msg_cb on_msg, berth_job_done_cb on_done,
+					  void *data, berth_error_t *err);
 /* Asks the worker to stop; ON_DONE still runs (with ECANCELED or success). */
-void berth_pull_job_cancel(struct berth_pull_job *job);
+void berth_image_job_cancel(struct berth_image_job *job);
 /* After this, the job calls nothing back (its caller went away). */
-void berth_pull_job_detach(struct berth_pull_job *job);
+void berth_image_job_detach(struct berth_image_job *job);
 
 /* GET /images/json: FILTERS (dangling, reference, label, before, since),
  * ALL (intermediate images: berth keeps none), DIGESTS. */
