@@ -1,5 +1,6 @@
 /* test_format.c: the --format machinery of the CLI: Go text/template subset,
- * Go value printing and JSON, tabwriter, docker's formatter, units.
+ * Go value printing and JSON, tabwriter, docker's formatter, units; plus the
+ * host parsing and query encoding of the API client.
  *
  * Expected strings come from Go (text/template, fmt, encoding/json) and the
  * docker CLI, checked against docker 28's own output where it can run
@@ -19,6 +20,7 @@
 #include "base/cleanup.h"
 #include "cli/format.h"
 #include "cli/units.h"
+#include "http/client.h"
 
 struct render_case {
   const char *tmpl;
@@ -438,6 +440,45 @@ static void test_units(void **state) {
   assert_string_equal(berth_units_bytes_size(1024, buf, sizeof(buf)), "1KiB");
 }
 
+static void test_hosts(void **state) {
+  static const struct {
+    const char *in, *want;
+  } ok[] = {
+      {NULL, "unix://" BERTH_DEFAULT_SOCKET},
+      {"", "unix://" BERTH_DEFAULT_SOCKET},
+      {"unix://", "unix://" BERTH_DEFAULT_SOCKET},
+      {"unix:///tmp/b.sock", "unix:///tmp/b.sock"},
+      {"tcp://1.2.3.4", "tcp://1.2.3.4:2375"},
+      {"tcp://:9", "tcp://localhost:9"},
+      {"localhost:1", "tcp://localhost:1"},
+      {"tcp://[::1]:5", "tcp://[::1]:5"},
+  };
+  static const char *const bad[] = {"foo://x", "tcp://a:b:c", "tcp://h:port",
+                                    "unix://a://b"};
+  berth_error_t err = NULL;
+  char *out;
+
+  for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    assert_int_equal(berth_client_parse_host(ok[i].in, &out, &err), 0);
+    assert_string_equal(out, ok[i].want);
+    free(out);
+  }
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_true(berth_client_parse_host(bad[i], &out, &err) < 0);
+    berth_error_release(&err);
+  }
+}
+
+static void test_query(void **state) {
+  char *q = NULL;
+
+  berth_client_query_add(&q, "filters", "{\"type\":{\"container\":true}}");
+  berth_client_query_add(&q, "since", "1.5");
+  assert_string_equal(
+      q, "filters=%7B%22type%22%3A%7B%22container%22%3Atrue%7D%7D&since=1.5");
+  free(q);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fields),
@@ -456,6 +497,8 @@ int main(void) {
       cmocka_unit_test(test_tabwriter),
       cmocka_unit_test(test_formatter_table),
       cmocka_unit_test(test_units),
+      cmocka_unit_test(test_hosts),
+      cmocka_unit_test(test_query),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

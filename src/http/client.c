@@ -1,0 +1,581 @@
+/* client.c: Docker Engine API client over libcurl (unix socket or TCP).
+ *
+ * One easy handle per client, reused so that requests share a connection.
+ * Buffered calls collect the body up to BERTH_CLIENT_MAX_BODY; streamed
+ * calls cut the body into lines and hand each to a callback as it arrives,
+ * unless the status says error, in which case the body is the error. */
+#include "config.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "http/client.h"
+
+/* The API version the Go client assumes when a server sends none. */
+#define FALLBACK_API_VERSION	"1.24"
+#define DEFAULT_TCP_PORT	"2375"
+#define CONNECT_TIMEOUT_SECONDS 30L
+
+struct berth_client {
+	char *host;	   /* owned: normalised, "unix:///p" or "tcp://h:p" */
+	char *socket_path; /* owned: the path for unix hosts, else NULL */
+	char *base_url;	   /* owned: "http://localhost" or "http://h:p" */
+	char version[32];  /* API version used in paths; "" when unversioned */
+	bool negotiated;   /* version settled (negotiated or pinned) */
+	bool downgraded;
+	CURL *curl; /* owned */
+};
+
+/* State of one transfer, shared with the libcurl callbacks. */
+struct transfer {
+	struct berth_strbuf body; /* owned: the buffered body or the error body */
+	struct berth_strbuf line; /* owned: the incomplete line when streaming */
+	size_t max_body;
+	bool too_big;
+	bool stopped;		 /* the line callback asked to stop */
+	CURL *curl;		 /* borrowed */
+	berth_client_line_cb cb; /* NULL when buffering */
+	void *cb_data;
+	char *api_version;  /* owned: Api-Version header */
+	char *content_type; /* owned: Content-Type header */
+};
+
+/* ---- hosts ---- */
+
+static int parse_tcp(const char *addr, const char *orig, char **out, berth_error_t *err)
+{
+	cleanup_free char *hostport = NULL;
+	const char *path, *colon, *host, *port;
+	size_t hlen;
+
+	if (*addr == '\0') {
+		*out = xstrdup("tcp://localhost:" DEFAULT_TCP_PORT);
+		return 0;
+	}
+	if (strstr(addr, "://"))
+		return berth_make_error(err, EINVAL, "invalid proto, expected tcp: %s", orig);
+	path = strchr(addr, '/');
+	hostport = xstrndup(addr, path ? (size_t)(path - addr) : strlen(addr));
+	host = hostport;
+	if (*host == '[') { /* [v6]:port */
+		const char *close = strchr(host, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return berth_make_error(err, EINVAL, "invalid bind address format: %s",
+						orig);
+		colon = close[1] == ':' ? close + 1 : NULL;
+		hlen = (size_t)(close + 1 - host);
+	} else {
+		colon = strchr(host, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return berth_make_error(err, EINVAL, "invalid bind address format: %s",
+						orig);
+		hlen = colon ? (size_t)(colon - host) : strlen(host);
+	}
+	port = colon && colon[1] ? colon + 1 : DEFAULT_TCP_PORT;
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+		return berth_make_error(err, EINVAL, "invalid bind address format: %s", orig);
+	*out = xasprintf("tcp://%.*s:%s%s", (int)(hlen ? hlen : 9), hlen ? host : "localhost", port,
+			 path ? path : "");
+	return 0;
+}
+
+int berth_client_parse_host(const char *host, char **out, berth_error_t *err)
+{
+	const char *sep;
+	size_t plen;
+
+	while (host && isspace((unsigned char)*host))
+		host++;
+	if (host == NULL || *host == '\0') {
+		*out = xstrdup("unix://" BERTH_DEFAULT_SOCKET);
+		return 0;
+	}
+	sep = strstr(host, "://");
+	if (sep == NULL) /* docker reads a bare "host:port" as tcp */
+		return parse_tcp(host, host, out, err);
+	plen = (size_t)(sep - host);
+	if (plen == 3 && strncmp(host, "tcp", 3) == 0)
+		return parse_tcp(sep + 3, host, out, err);
+	if (plen == 4 && strncmp(host, "unix", 4) == 0) {
+		if (strstr(sep + 3, "://"))
+			return berth_make_error(err, EINVAL, "invalid proto, expected unix: %s",
+						sep + 3);
+		*out = xasprintf("unix://%s", sep[3] ? sep + 3 : BERTH_DEFAULT_SOCKET);
+		return 0;
+	}
+	if ((plen == 3 && strncmp(host, "ssh", 3) == 0) ||
+	    (plen == 2 && strncmp(host, "fd", 2) == 0) ||
+	    (plen == 5 && strncmp(host, "npipe", 5) == 0))
+		return berth_make_error(err, ENOTSUP, "protocol `%.*s` is not supported: %s",
+					(int)plen, host, host);
+	return berth_make_error(err, EINVAL, "invalid bind address format: %s", host);
+}
+
+/* ---- the client ---- */
+
+static void global_init(void)
+{
+	static bool done;
+
+	if (!done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+}
+
+struct berth_client *berth_client_new(const char *host, const char *api_version, berth_error_t *err)
+{
+	struct berth_client *c;
+	cleanup_free char *norm = NULL;
+
+	if (berth_client_parse_host(host, &norm, err) < 0)
+		return NULL;
+	global_init();
+	c = xzalloc(sizeof(*c));
+	c->curl = curl_easy_init();
+	if (c->curl == NULL) {
+		free(c);
+		return berth_make_error(err, ENOMEM, "cannot initialise libcurl"), NULL;
+	}
+	if (strncmp(norm, "unix://", 7) == 0) {
+		c->socket_path = xstrdup(norm + 7);
+		c->base_url = xstrdup("http://localhost");
+	} else {
+		c->base_url = xasprintf("http://%s", norm + 6);
+	}
+	c->host = steal_pointer(&norm);
+	snprintf(c->version, sizeof(c->version), "%s", BERTH_API_VERSION);
+	if (api_version && *api_version) {
+		snprintf(c->version, sizeof(c->version), "%s",
+			 api_version + (api_version[0] == 'v' ? 1 : 0));
+		c->negotiated = true;
+	}
+	return c;
+}
+
+void berth_client_free(struct berth_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->host);
+	free(c->socket_path);
+	free(c->base_url);
+	free(c);
+}
+
+const char *berth_client_host(const struct berth_client *c)
+{
+	return c->host;
+}
+
+const char *berth_client_api_version(const struct berth_client *c)
+{
+	return c->version;
+}
+
+int berth_client_downgraded(const struct berth_client *c)
+{
+	return c->downgraded;
+}
+
+void berth_response_release(struct berth_response *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	free(r->content_type);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- libcurl callbacks ---- */
+
+static void deliver_lines(struct transfer *t, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len && !t->stopped; i++) {
+		if (data[i] != '\n') {
+			if (t->line.len >= BERTH_CLIENT_MAX_LINE) {
+				t->too_big = true;
+				return;
+			}
+			berth_strbuf_append(&t->line, data + i, 1);
+			continue;
+		}
+		if (t->line.len && t->line.buf[t->line.len - 1] == '\r')
+			t->line.len--;
+		if (t->line.len && t->cb(t->line.buf, t->line.len, t->cb_data) < 0)
+			t->stopped = true;
+		berth_strbuf_reset(&t->line);
+	}
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct transfer *t = user;
+	size_t len = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (t->cb && status < 400) {
+		deliver_lines(t, data, len);
+		return t->too_big || t->stopped ? 0 : len;
+	}
+	if (t->body.len + len > (status >= 400 ? BERTH_CLIENT_MAX_ERROR_BODY : t->max_body)) {
+		t->too_big = true;
+		return 0;
+	}
+	berth_strbuf_append(&t->body, data, len);
+	return len;
+}
+
+/* Copies the value of header NAME from LINE into *OUT when it matches. */
+static void take_header(const char *line, size_t len, const char *name, char **out)
+{
+	size_t n = strlen(name);
+	const char *v, *end = line + len;
+
+	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return;
+	for (v = line + n + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	free(*out);
+	*out = xstrndup(v, (size_t)(end - v));
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct transfer *t = user;
+	size_t len = size * nmemb;
+
+	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) { /* a new response (after 100) */
+		free(t->api_version);
+		free(t->content_type);
+		t->api_version = t->content_type = NULL;
+	}
+	take_header(data, len, "Api-Version", &t->api_version);
+	take_header(data, len, "Content-Type", &t->content_type);
+	return len;
+}
+
+/* ---- requests ---- */
+
+static void transfer_release(struct transfer *t)
+{
+	berth_strbuf_release(&t->body);
+	berth_strbuf_release(&t->line);
+	free(t->api_version);
+	free(t->content_type);
+}
+
+static int connect_error(struct berth_client *c, CURLcode rc, berth_error_t *err)
+{
+	long os_errno = 0;
+
+	curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
+	if (os_errno == EACCES)
+		return berth_make_error(
+		    err, EACCES,
+		    "permission denied while trying to connect to the berth daemon socket at %s",
+		    c->host);
+	return berth_make_error(
+	    err, ECONNREFUSED,
+	    "Cannot connect to the berth daemon at %s. Is the berth daemon running?", c->host);
+}
+
+static int curl_failure(struct berth_client *c, CURLcode rc, struct transfer *t, const char *method,
+			const char *url, const char *errbuf, berth_error_t *err)
+{
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	    rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return connect_error(c, rc, err);
+	if (t->too_big && t->cb)
+		return berth_make_error(err, EFBIG, "stream line longer than %d bytes",
+					BERTH_CLIENT_MAX_LINE);
+	if (t->too_big)
+		return berth_make_error(err, EFBIG, "response body larger than %d bytes",
+					BERTH_CLIENT_MAX_BODY);
+	return berth_make_error(err, EIO, "error during connect: %s \"%s\": %s", method, url,
+				errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+static struct curl_slist *set_options(struct berth_client *c, const char *method, const char *url,
+				      const char *body, struct transfer *t, char *errbuf)
+{
+	CURL *h = c->curl;
+	struct curl_slist *headers = NULL;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SECONDS);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+#endif
+	if (c->socket_path) {
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+		curl_easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy for a local socket */
+	}
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	/* drop curl's "Expect: 100-continue"; the daemon answers at once */
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	return headers;
+}
+
+/* One HTTP exchange. VERSIONED adds the /vX.Y prefix. */
+static int perform(struct berth_client *c, const char *method, const char *path, const char *query,
+		   const char *body, bool versioned, struct transfer *t, long *status,
+		   berth_error_t *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	cleanup_free char *url = NULL;
+	struct curl_slist *headers;
+	CURLcode rc;
+
+	url = xasprintf("%s%s%s%s%s%s", c->base_url, versioned && c->version[0] ? "/v" : "",
+			versioned ? c->version : "", path, query && *query ? "?" : "",
+			query ? query : "");
+	t->curl = c->curl;
+	headers = set_options(c, method, url, body, t, errbuf);
+	berth_log_debug("client: %s %s", method, url);
+	rc = curl_easy_perform(c->curl);
+	curl_slist_free_all(headers);
+	if (rc == CURLE_WRITE_ERROR && t->stopped)
+		rc = CURLE_OK; /* the callback ended the stream on purpose */
+	if (rc != CURLE_OK)
+		return curl_failure(c, rc, t, method, url, errbuf, err);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
+static int parse_version(const char *v, long *major, long *minor)
+{
+	char *end;
+
+	*major = strtol(v, &end, 10);
+	if (*end != '.')
+		return -1;
+	*minor = strtol(end + 1, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* The lower of two "X.Y" versions (docker's versions.LessThan). */
+static bool version_less(const char *a, const char *b)
+{
+	long amaj, amin, bmaj, bmin;
+
+	if (parse_version(a, &amaj, &amin) < 0 || parse_version(b, &bmaj, &bmin) < 0)
+		return strcmp(a, b) < 0;
+	return amaj < bmaj || (amaj == bmaj && amin < bmin);
+}
+
+static const struct {
+	long status;
+	int code;
+} status_errno[] = {
+	{ 400, EINVAL }, { 401, EACCES }, { 403, EPERM },  { 404, ENOENT },
+	{ 409, EEXIST }, { 501, ENOSYS }, { 503, EAGAIN },
+};
+
+static int errno_for_status(long status)
+{
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(status_errno); i++)
+		if (status_errno[i].status == status)
+			return status_errno[i].code;
+	return EIO;
+}
+
+/* docker's checkResponseErr: the JSON message, else the body as text. */
+static int status_error(struct berth_client *c, long status, const struct transfer *t,
+			const char *path, berth_error_t *err)
+{
+	int code = errno_for_status(status);
+	const char *body = t->body.buf ? t->body.buf : "";
+	size_t len = t->body.len;
+	json_t *msg;
+	json_t *j;
+	int ret;
+
+	while (len && isspace((unsigned char)body[len - 1]))
+		len--;
+	if (len == 0)
+		return berth_make_error(
+		    err, code,
+		    "request returned %ld for API route and version %s, check if the server supports the requested API version",
+		    status, path);
+	if (t->content_type == NULL || strcmp(t->content_type, "application/json") != 0)
+		return berth_make_error(err, code, "Error response from daemon: %.*s", (int)len,
+					body);
+	j = json_loadb(body, len, 0, NULL);
+	msg = json_object_get(j, "message");
+	if (j == NULL)
+		ret = berth_make_error(err, code,
+				       "Error reading JSON: invalid JSON in error response");
+	else if (!json_is_string(msg) || json_string_length(msg) == 0)
+		ret = berth_make_error(err, code,
+				       "API returned a %ld but provided no error-message", status);
+	else
+		ret = berth_make_error(err, code, "Error response from daemon: %s",
+				       json_string_value(msg));
+	json_decref(j);
+	return ret;
+}
+
+static int ping(struct berth_client *c, const char *method, struct transfer *t, long *status,
+		berth_error_t *err)
+{
+	return perform(c, method, "/_ping", NULL, NULL, false, t, status, err);
+}
+
+int berth_client_negotiate(struct berth_client *c, berth_error_t *err)
+{
+	struct transfer t = { .max_body = BERTH_CLIENT_MAX_ERROR_BODY };
+	const char *server;
+	long status = 0;
+	int ret;
+
+	if (c->negotiated)
+		return 0;
+	/* HEAD first, as the docker CLI; GET when HEAD is not answered well */
+	ret = ping(c, "HEAD", &t, &status, err);
+	if (ret < 0 && berth_error_code(*err) == ECONNREFUSED)
+		goto out;
+	if (ret < 0 || (status != 200 && status != 500)) {
+		if (ret < 0)
+			berth_error_release(err);
+		transfer_release(&t);
+		memset(&t, 0, sizeof(t));
+		t.max_body = BERTH_CLIENT_MAX_ERROR_BODY;
+		ret = ping(c, "GET", &t, &status, err);
+		if (ret < 0)
+			goto out;
+	}
+	if (status >= 400) {
+		ret = status_error(c, status, &t, "/_ping", err);
+		goto out;
+	}
+	server = t.api_version && *t.api_version ? t.api_version : FALLBACK_API_VERSION;
+	if (version_less(server, c->version)) {
+		snprintf(c->version, sizeof(c->version), "%s", server);
+		c->downgraded = true;
+	}
+	c->negotiated = true;
+out:
+	transfer_release(&t);
+	return ret;
+}
+
+int berth_client_request(struct berth_client *c, const char *method, const char *path,
+			 const char *query, const char *body, struct berth_response *resp,
+			 berth_error_t *err)
+{
+	struct transfer t = { .max_body = BERTH_CLIENT_MAX_BODY };
+	long status = 0;
+	int ret;
+
+	memset(resp, 0, sizeof(*resp));
+	ret = berth_client_negotiate(c, err);
+	if (ret == 0)
+		ret = perform(c, method, path, query, body, true, &t, &status, err);
+	if (ret == 0) {
+		berth_strbuf_append(&t.body, "", 0);
+		resp->status = status;
+		resp->len = t.body.len;
+		resp->body = berth_strbuf_steal(&t.body);
+		resp->content_type = steal_pointer(&t.content_type);
+	}
+	transfer_release(&t);
+	return ret;
+}
+
+int berth_client_call_json(struct berth_client *c, const char *method, const char *path,
+			   const char *query, const char *body, json_t **out, berth_error_t *err)
+{
+	struct transfer t = { .max_body = BERTH_CLIENT_MAX_BODY };
+	json_error_t jerr;
+	long status = 0;
+	int ret;
+
+	ret = berth_client_negotiate(c, err);
+	if (ret == 0)
+		ret = perform(c, method, path, query, body, true, &t, &status, err);
+	if (ret == 0 && status >= 400)
+		ret = status_error(c, status, &t, path, err);
+	if (ret == 0 && out) {
+		*out = t.body.len ? json_loadb(t.body.buf, t.body.len, 0, &jerr) : json_object();
+		if (*out == NULL)
+			ret = berth_make_error(err, EPROTO, "invalid JSON from daemon: %s",
+					       jerr.text);
+	}
+	transfer_release(&t);
+	return ret;
+}
+
+int berth_client_stream_lines(struct berth_client *c, const char *method, const char *path,
+			      const char *query, berth_client_line_cb cb, void *data,
+			      berth_error_t *err)
+{
+	struct transfer t = { .max_body = BERTH_CLIENT_MAX_ERROR_BODY, .cb = cb, .cb_data = data };
+	long status = 0;
+	int ret;
+
+	ret = berth_client_negotiate(c, err);
+	if (ret == 0)
+		ret = perform(c, method, path, query, NULL, true, &t, &status, err);
+	if (ret == 0 && status >= 400)
+		ret = status_error(c, status, &t, path, err);
+	if (ret == 0 && !t.stopped && t.line.len) /* a last line without newline */
+		deliver_lines(&t, "\n", 1);
+	transfer_release(&t);
+	return ret;
+}
+
+void berth_client_query_add(char **q, const char *key, const char *value)
+{
+	struct berth_strbuf sb = BERTH_STRBUF_INIT;
+	const char *parts[2] = { key, value };
+
+	if (*q && **q) {
+		berth_strbuf_puts(&sb, *q);
+		berth_strbuf_puts(&sb, "&");
+	}
+	for (int i = 0; i < 2; i++) {
+		for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) {
+			if (isalnum(*p) || strchr("-._~", *p))
+				berth_strbuf_append(&sb, p, 1);
+			else
+				berth_strbuf_printf(&sb, "%%%02X", *p);
+		}
+		if (i == 0)
+			berth_strbuf_puts(&sb, "=");
+	}
+	free(*q);
+	*q = berth_strbuf_steal(&sb);
+}
