@@ -1,10 +1,216 @@
-/* main.c: the berth binary. The command table lands with the commands; until
- * then the binary only says so. */
+/* main.c: the berth binary. Global options as docker's, then the command
+ * table; `berth daemon` hands over to the daemon when it is built in. */
 #include "config.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void) {
-  fputs("berth: no commands yet\n", stderr);
-  return 1;
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "cli/cmds.h"
+#include "http/client.h"
+#ifdef BERTH_HAVE_DAEMON
+#include "daemon/daemon.h"
+#endif
+
+struct global_opts {
+	bool debug;
+	struct berth_strv host;
+	const char *log_level;
+	bool version;
+};
+
+static const struct berth_opt global_options[] = {
+	{ "debug", 'D', BERTH_OPT_BOOL, offsetof(struct global_opts, debug), NULL,
+	  "Enable debug mode", NULL, NULL },
+	{ "host", 'H', BERTH_OPT_LIST, offsetof(struct global_opts, host), "list",
+	  "Daemon socket to connect to", NULL, NULL },
+	{ "log-level", 'l', BERTH_OPT_STRING, offsetof(struct global_opts, log_level), "string",
+	  "Set the logging level (\"debug\", \"info\", \"warn\", \"error\", \"fatal\")", "info",
+	  NULL },
+	{ "version", 'v', BERTH_OPT_BOOL, offsetof(struct global_opts, version), NULL,
+	  "Print version information and quit", NULL, NULL },
+};
+
+/* listed in the help; main() runs it itself, before any option parsing */
+static const struct berth_command daemon_command = {
+	.name = "daemon",
+	.use = "daemon [OPTIONS]",
+	.short_desc = "Run the berth daemon",
+};
+
+static const struct berth_command *const commands[] = {
+	&berth_cmd_version, &berth_cmd_info, &berth_cmd_system, &daemon_command, &berth_cmd_events,
+};
+
+static const char root_use[] = "berth [OPTIONS] COMMAND [ARG...]";
+
+static void root_section(struct berth_strbuf *sb, const char *title, enum berth_cmd_group group)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(commands); i++) {
+		if (commands[i]->group != group)
+			continue;
+		if (!any)
+			berth_strbuf_printf(sb, "\n%s\n", title);
+		any = true;
+		berth_strbuf_printf(sb, "  %-11s %s\n", commands[i]->name, commands[i]->short_desc);
+	}
+}
+
+static int root_help(void)
+{
+	cleanup_strbuf struct berth_strbuf sb = BERTH_STRBUF_INIT;
+
+	berth_strbuf_puts(
+	    &sb, "Usage:  berth [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n");
+	root_section(&sb, "Common Commands:", BERTH_CMD_COMMON);
+	root_section(&sb, "Management Commands:", BERTH_CMD_MANAGEMENT);
+	root_section(&sb, "Commands:", BERTH_CMD_OTHER);
+	berth_strbuf_puts(&sb, "\nGlobal Options:\n");
+	berth_opts_usage(&sb, global_options, BERTH_ARRAY_SIZE(global_options),
+			 berth_cli_term_width() - 1);
+	berth_strbuf_puts(&sb, "\nRun 'berth COMMAND --help' for more information on a command.\n");
+	berth_cli_print(&sb);
+	return 0;
+}
+
+static int root_error(const char *msg, int status, bool usage)
+{
+	if (usage)
+		fprintf(stderr, "%s\n\nUsage:  %s\n\nRun 'berth --help' for more information\n",
+			msg, root_use);
+	else
+		fprintf(stderr, "%s\n\nRun 'berth --help' for more information\n", msg);
+	return status;
+}
+
+static const struct berth_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static int run_daemon(int argc, char **argv)
+{
+#ifdef BERTH_HAVE_DAEMON
+	return berth_daemon_main(argc, argv);
+#else
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "berth: this build has no daemon; run `berth daemon` from a Linux build\n");
+	return 1;
+#endif
+}
+
+/* `berth help [COMMAND...]`: the help of the named command. */
+static int run_help(const struct berth_strv *args)
+{
+	const struct berth_command *cmd = args->n > 1 ? find_command(args->v[1]) : NULL;
+	cleanup_strbuf struct berth_strbuf sb = BERTH_STRBUF_INIT;
+	cleanup_free char *path = NULL;
+
+	if (cmd == NULL || cmd == &daemon_command) {
+		if (args->n > 1 && cmd == NULL) {
+			fprintf(stderr, "unknown help topic: %s\n", args->v[1]);
+			return 1;
+		}
+		return root_help();
+	}
+	path = xasprintf("berth %s", cmd->name);
+	berth_cli_help(&sb, cmd, path);
+	berth_cli_print(&sb);
+	return 0;
+}
+
+/* -D, -l, -H and DOCKER_HOST, as docker's client options. */
+static int apply_globals(struct berth_cli *cli, const struct global_opts *g)
+{
+	cleanup_error berth_error_t err = NULL;
+	cleanup_free char *norm = NULL;
+	int level;
+
+	if (g->log_level) {
+		level = berth_log_parse_level(g->log_level);
+		if (level < 0) {
+			fprintf(stderr, "Unable to parse logging level: %s\n", g->log_level);
+			return -1;
+		}
+		berth_log_set_level(level);
+	}
+	if (g->debug)
+		berth_log_set_level(BERTH_LOG_DEBUG);
+	cli->debug = g->debug;
+	if (g->host.n > 1) {
+		fprintf(
+		    stderr,
+		    "Failed to initialize: unable to resolve berth endpoint: Specify only one -H\n");
+		return -1;
+	}
+	cli->host = g->host.n ? g->host.v[0] : getenv("DOCKER_HOST");
+	if (berth_client_parse_host(cli->host, &norm, &err) < 0) {
+		fprintf(stderr, "Failed to initialize: unable to resolve berth endpoint: %s\n",
+			err->msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int dispatch(struct berth_cli *cli, const struct global_opts *g,
+		    const struct berth_strv *args, int argc, char **argv)
+{
+	const struct berth_command *cmd;
+	cleanup_free char *path = NULL;
+	cleanup_free char *msg = NULL;
+
+	if (g->version) {
+		printf("berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
+		return 0;
+	}
+	if (args->n == 0)
+		return root_help();
+	if (strcmp(args->v[0], "help") == 0)
+		return run_help(args);
+	cmd = find_command(args->v[0]);
+	if (cmd == NULL || cmd == &daemon_command) {
+		msg = xasprintf("berth: unknown command: berth %s", args->v[0]);
+		return root_error(msg, 1, false);
+	}
+	if (apply_globals(cli, g) < 0)
+		return 1;
+	path = xasprintf("berth %s", cmd->name);
+	/* args->v[0] is argv[argc - args->n]; the command gets what follows */
+	return berth_cli_run(cli, cmd, path, (int)args->n - 1, argv + argc - (int)args->n + 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = { 0 };
+	struct berth_strv args = { NULL, 0 };
+	struct berth_cli cli = { 0 };
+	cleanup_error berth_error_t err = NULL;
+	int ret;
+
+	if (argc > 1 && strcmp(argv[1], "daemon") == 0)
+		return run_daemon(argc - 1, argv + 1);
+	ret = berth_opts_parse(global_options, BERTH_ARRAY_SIZE(global_options), argc - 1, argv + 1,
+			       false, &g, &args, &err);
+	if (ret < 0)
+		ret = root_error(err->msg, BERTH_EXIT_USAGE, true);
+	else if (ret == BERTH_OPTS_HELP)
+		ret = root_help();
+	else
+		ret = dispatch(&cli, &g, &args, argc - 1, argv + 1);
+	berth_client_free(cli.client);
+	berth_strv_release(&g.host);
+	berth_strv_release(&args);
+	return ret;
 }
