@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ struct berth_http_stream {
 	berth_http_stream_close_cb on_close;
 	void *data;
 	bool suspended, ended, gone;
+	int src_fd; /* owned, or -1: the body comes from this (non-blocking) fd */
+	struct berth_loop_handler *src_watch;  /* EPOLLIN on src_fd while it is empty */
 	struct berth_http_stream *prev, *next; /* srv->streams */
 };
 
@@ -52,6 +55,8 @@ struct berth_http_req {
 	int n_params;
 	struct berth_strbuf body;
 	size_t max_body;
+	int spool_fd; /* owned, or -1: the body of a spooling route, on disk */
+	uint64_t spooled;
 	bool replied;
 	bool suspended;		 /* waiting for berth_http_req_resume */
 	bool client_gone;	 /* the client hung up while suspended */
@@ -195,6 +200,11 @@ void berth_http_reply_berror(struct berth_http_req *req, const berth_error_t err
 
 /* --- request accessors ------------------------------------------------ */
 
+void *berth_http_req_ctx(const struct berth_http_req *req)
+{
+	return req->srv->cfg.ctx;
+}
+
 const char *berth_http_req_method(const struct berth_http_req *req)
 {
 	return req->method;
@@ -218,6 +228,29 @@ const char *berth_http_req_param(const struct berth_http_req *req, const char *n
 const char *berth_http_req_query(const struct berth_http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_collect {
+	const char *name;
+	json_t *out;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct query_collect *c = cls;
+
+	if (key && value && strcmp(key, c->name) == 0 && json_array_size(c->out) < 1024)
+		json_array_append_new(c->out, json_string(value));
+	return MHD_YES;
+}
+
+json_t *berth_http_req_query_all(const struct berth_http_req *req, const char *name)
+{
+	struct query_collect c = { name, json_array() };
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
+	return c.out;
 }
 
 bool berth_http_req_query_bool(const struct berth_http_req *req, const char *name, bool def)
@@ -319,6 +352,38 @@ static void stream_resume(struct berth_http_stream *st)
 	berth_loop_wake(st->srv->loop);
 }
 
+static void stream_src_ready(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct berth_http_stream *st = data;
+
+	berth_loop_del_fd(loop, st->src_watch);
+	st->src_watch = NULL;
+	stream_resume(st);
+}
+
+/* A source fd backs the stream: read what is there; when it is empty,
+ * sleep until it is readable. The writer blocks on a full pipe meanwhile,
+ * which is the back-pressure. */
+static ssize_t stream_read_src(struct berth_http_stream *st, char *buf, size_t max)
+{
+	ssize_t n = read(st->src_fd, buf, max);
+
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (errno != EAGAIN && errno != EINTR)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (st->src_watch == NULL)
+		st->src_watch = berth_loop_add_fd(st->srv->loop, st->src_fd, EPOLLIN,
+						  stream_src_ready, st, NULL);
+	if (st->src_watch == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	MHD_suspend_connection(st->conn);
+	st->suspended = true;
+	return 0;
+}
+
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct berth_http_stream *st = cls;
@@ -326,6 +391,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 	if (st->gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (st->src_fd >= 0)
+		return stream_read_src(st, buf, max);
 	if (st->buf.len > 0) {
 		n = st->buf.len < max ? st->buf.len : max;
 		memcpy(buf, st->buf.buf, n);
@@ -360,6 +427,7 @@ struct berth_http_stream *berth_http_stream_open(struct berth_http_req *req, uns
 	st->srv = req->srv;
 	st->req = req;
 	st->conn = req->conn;
+	st->src_fd = -1;
 	st->on_close = on_close;
 	st->data = data;
 	req->stream = st;
@@ -405,11 +473,28 @@ void berth_http_stream_end(struct berth_http_stream *st)
 	stream_resume(st);
 }
 
+struct berth_http_stream *berth_http_stream_open_fd(struct berth_http_req *req, unsigned status,
+						    const char *content_type, int fd,
+						    berth_http_stream_close_cb on_close, void *data)
+{
+	struct berth_http_stream *st;
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	st = berth_http_stream_open(req, status, content_type, on_close, data);
+	st->src_fd = fd;
+	return st;
+}
+
 static void stream_free(struct berth_http_stream *st)
 {
 	if (st == NULL)
 		return;
 	stream_unwatch(st);
+	berth_loop_del_fd(st->srv->loop, st->src_watch);
+	if (st->src_fd >= 0)
+		close(st->src_fd);
 	if (st->prev)
 		st->prev->next = st->next;
 	else
@@ -443,6 +528,8 @@ static void req_free(struct berth_http_req *req)
 		free(h);
 	}
 	berth_strbuf_release(&req->body);
+	if (req->spool_fd >= 0)
+		close(req->spool_fd);
 	free(req->version_error);
 	free(req->method);
 	free(req->url);
@@ -585,6 +672,7 @@ const struct berth_route *berth_http_route_test(const struct berth_http_server_c
 
 	snprintf(srv.api_max, sizeof(srv.api_max), "%d.%d", cfg->api_max_major, cfg->api_max_minor);
 	req->srv = &srv;
+	req->spool_fd = -1;
 	req->method = xstrdup(method);
 	req->url = xstrdup(url);
 	route(req);
@@ -683,6 +771,56 @@ bool berth_http_req_client_gone(const struct berth_http_req *req)
 	return req->client_gone;
 }
 
+/* Uploads of spooling routes go to an unlinked file under spool_dir. */
+static int spool_open(struct berth_http_req *req)
+{
+	const char *dir = req->srv->cfg.spool_dir ? req->srv->cfg.spool_dir : "/tmp";
+
+	req->spool_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (req->spool_fd < 0) {
+		berth_http_reply_error(req, 500, "cannot store the request body in `%s`: %s", dir,
+				       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void spool(struct berth_http_req *req, const char *data, size_t len)
+{
+	if (req->replied)
+		return;
+	if (req->spooled + len > req->max_body) {
+		berth_http_reply_error(req, 413, "request body is larger than %zu bytes",
+				       req->max_body);
+		return;
+	}
+	while (len > 0) {
+		ssize_t n = write(req->spool_fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			berth_http_reply_error(req, 507, "cannot store the request body: %s",
+					       strerror(errno));
+			return;
+		}
+		data += n;
+		len -= (size_t)n;
+		req->spooled += (uint64_t)n;
+	}
+}
+
+int berth_http_req_take_body_fd(struct berth_http_req *req, uint64_t *size)
+{
+	int fd = req->spool_fd;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	req->spool_fd = -1;
+	if (size)
+		*size = req->spooled;
+	return fd;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
@@ -698,12 +836,20 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		req->method = xstrdup(method);
 		req->url = xstrdup(url);
 		*con_cls = req;
+		req->spool_fd = -1;
 		route(req);
+		if (req->route && req->route->spool && spool_open(req) < 0)
+			return MHD_YES;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > req->max_body) {
 			berth_http_reply_error(req, 413, "request body is larger than %zu bytes",
 					       req->max_body);
 		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0 && req->spool_fd >= 0) {
+		spool(req, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {

@@ -37,6 +37,7 @@ struct berth_route {
 	const char *pattern; /* "/containers/{id}/json" */
 	berth_http_handler fn;
 	size_t max_body; /* 0 = BERTH_HTTP_DEFAULT_MAX_BODY */
+	bool spool;	 /* the body goes to a file in spool_dir, not memory (uploads) */
 };
 
 struct berth_http_server_config {
@@ -46,6 +47,7 @@ struct berth_http_server_config {
 	int api_min_major, api_min_minor;
 	int api_max_major, api_max_minor;
 	const char *server_header; /* "berth/26.11.0 (linux)" */
+	const char *spool_dir;	   /* where spooling routes put bodies (unlinked files) */
 };
 
 struct berth_http_server *berth_http_server_new(struct berth_loop *loop,
@@ -63,13 +65,21 @@ void berth_http_server_free(struct berth_http_server *srv);
 
 /* Request accessors; returned strings are borrowed for the handler's call. */
 const char *berth_http_req_method(const struct berth_http_req *req);
+/* The server's handler context (cfg.ctx). */
+void *berth_http_req_ctx(const struct berth_http_req *req);
 const char *berth_http_req_path(const struct berth_http_req *req); /* without /vX.Y */
 const char *berth_http_req_param(const struct berth_http_req *req, const char *name);
 const char *berth_http_req_query(const struct berth_http_req *req, const char *name);
+/* Every value of a repeated query argument (names=a&names=b), as a new
+ * JSON array of strings. */
+json_t *berth_http_req_query_all(const struct berth_http_req *req, const char *name);
 /* docker's boolean query values: "1", "true", "True" are true; absent = DEF. */
 bool berth_http_req_query_bool(const struct berth_http_req *req, const char *name, bool def);
 const char *berth_http_req_header(const struct berth_http_req *req, const char *name);
 const char *berth_http_req_body(const struct berth_http_req *req, size_t *len);
+/* A spooling route's body: the file, rewound, handed to the caller (who
+ * closes it), and its size. -1 if there is none. */
+int berth_http_req_take_body_fd(struct berth_http_req *req, uint64_t *size);
 /* The API version of the request as major*1000+minor (unversioned = max). */
 int berth_http_req_api_version(const struct berth_http_req *req);
 /* True if the request's API version is below MAJOR.MINOR. */
@@ -115,6 +125,13 @@ struct berth_http_stream *berth_http_stream_open(struct berth_http_req *req, uns
 						 berth_http_stream_close_cb on_close, void *data);
 /* Returns -1 when the client is gone or too far behind (the stream is then
  * being closed and ON_CLOSE will run). */
+/* A stream whose body is what can be read from FD (a pipe whose other end a
+ * worker writes): made non-blocking and owned by the stream; EOF ends the
+ * body. Use instead of berth_http_stream_write/end. */
+struct berth_http_stream *berth_http_stream_open_fd(struct berth_http_req *req, unsigned status,
+						    const char *content_type, int fd,
+						    berth_http_stream_close_cb on_close,
+						    void *data);
 int berth_http_stream_write(struct berth_http_stream *st, const void *data, size_t len);
 void berth_http_stream_end(struct berth_http_stream *st);
 
