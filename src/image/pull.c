@@ -399,6 +399,49 @@ static int pull_layer_once(struct layer_job *j, const char *final, berth_error_t
 	return 0;
 }
 
+int berth_layer_install_from_blob(struct berth_store *store, const char *layers_dir,
+				  const char *chain_id, const char *diff_id, const char *blob,
+				  int64_t *size, berth_error_t *err)
+{
+	cleanup_free char *final = berth_layer_dir(layers_dir, chain_id);
+	cleanup_free char *tmp = NULL, *diff = NULL;
+	cleanup_close int in = -1, dfd = -1;
+	struct berth_layer_stats st = { 0 };
+	int64_t usage;
+	int ret;
+
+	*size = berth_layer_size(layers_dir, chain_id, NULL);
+	if (*size >= 0)
+		return 0;
+	in = berth_store_open_blob(store, blob, err);
+	if (in < 0)
+		return -1;
+	tmp = berth_store_tmp_path(store, "layer");
+	diff = xasprintf("%s/diff", tmp);
+	if (mkdir(tmp, 0700) < 0 || mkdir(diff, 0755) < 0 ||
+	    (dfd = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		ret = berth_make_error(err, errno, "layer dir `%s`: %s", diff, strerror(errno));
+		goto out;
+	}
+	ret = berth_layer_unpack_fd(in, dfd, &st, err);
+	if (ret == 0 && strcmp(st.diff_id, diff_id) != 0)
+		ret = berth_make_error(err, EINVAL, "layer %s: diff_id mismatch: want %s, got %s",
+				       blob, diff_id, st.diff_id);
+	usage = ret == 0 ? berth_fs_usage(diff, err) : -1;
+	if (ret == 0)
+		ret = usage < 0 ? -1 : write_layer_meta(tmp, st.diff_id, usage, blob, err);
+	if (ret == 0)
+		ret = publish_layer(tmp, final, err);
+	if (ret == 0)
+		*size = usage;
+out:
+	if (ret < 0) {
+		berth_fs_remove_tree_contents(tmp, NULL);
+		rmdir(tmp);
+	}
+	return ret;
+}
+
 static int pull_layer(struct pull *p, struct berth_registry *reg, size_t i, berth_error_t *err)
 {
 	struct layer_job j = {

@@ -38,9 +38,9 @@ struct berth_pull_opts {
 
 /* What the engine records for the pulled image. */
 struct berth_pulled_image {
-	char *manifest_digest; /* owned: what the reference resolved to (index or manifest) */
+	char *manifest_digest;	 /* owned: what the reference resolved to (index or manifest) */
 	char *platform_manifest; /* owned or NULL: the manifest picked from an index */
-	char *image_id;	       /* owned: the config digest */
+	char *image_id;		 /* owned: the config digest */
 	struct berth_image_config config; /* owned */
 	size_t n_layers;
 	char **chain_ids;     /* owned */
@@ -58,6 +58,13 @@ void berth_pulled_image_release(struct berth_pulled_image *p);
 char *berth_layer_dir(const char *layers_dir, const char *chain_id);
 /* Reads a layer's recorded size; -1 (ENOENT) when the layer is absent. */
 int64_t berth_layer_size(const char *layers_dir, const char *chain_id, berth_error_t *err);
+
+/* Installs layer CHAIN_ID from the compressed (or plain) tar in the store's
+ * blob BLOB: unpacks it, checks it against DIFF_ID, and publishes it
+ * atomically. A layer already present is kept. *SIZE gets its size. */
+int berth_layer_install_from_blob(struct berth_store *store, const char *layers_dir,
+				  const char *chain_id, const char *diff_id, const char *blob,
+				  int64_t *size, berth_error_t *err);
 
 /* docker's progress string: "[=====>     ]  1.2MB/5.6MB". */
 char *berth_progress_bar(int64_t current, int64_t total);
