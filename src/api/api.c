@@ -6,6 +6,9 @@
 #include "api/api_internal.h"
 #include "base/cleanup.h"
 
+/* Uploads (image archives, build contexts) are spooled to disk, not memory. */
+#define BERTH_API_MAX_UPLOAD ((size_t)64 << 30)
+
 static const struct berth_route routes[] = {
 	{ "GET", "/_ping", api_ping, 0 },
 	{ "GET", "/version", api_version, 0 },
@@ -55,9 +58,9 @@ static const struct berth_route routes[] = {
 	{ "POST", "/images/prune", api_not_implemented, 0 },
 	{ "POST", "/auth", api_not_implemented, 0 },
 	{ "POST", "/commit", api_not_implemented, 0 },
-	{ "GET", "/images/{name*}/get", api_not_implemented, 0 },
-	{ "GET", "/images/get", api_not_implemented, 0 },
-	{ "POST", "/images/load", api_not_implemented, 0 },
+	{ "GET", "/images/{name*}/get", api_image_get, 0 },
+	{ "GET", "/images/get", api_images_get, 0 },
+	{ "POST", "/images/load", api_images_load, BERTH_API_MAX_UPLOAD, true },
 	{ "POST", "/containers/{id}/exec", api_not_implemented, 0 },
 	{ "POST", "/exec/{id}/start", api_not_implemented, 0 },
 	{ "POST", "/exec/{id}/resize", api_not_implemented, 0 },

@@ -19,6 +19,9 @@ void api_image_inspect(struct berth_http_req *req, void *ctx);
 void api_image_history(struct berth_http_req *req, void *ctx);
 void api_image_tag(struct berth_http_req *req, void *ctx);
 void api_image_push(struct berth_http_req *req, void *ctx);
+void api_images_get(struct berth_http_req *req, void *ctx);
+void api_image_get(struct berth_http_req *req, void *ctx);
+void api_images_load(struct berth_http_req *req, void *ctx);
 void api_image_delete(struct berth_http_req *req, void *ctx);
 void api_images_search(struct berth_http_req *req, void *ctx);
 

@@ -258,6 +258,65 @@ void api_image_push(struct berth_http_req *req, void *ctx)
 	berth_http_req_suspend(req, pull_client_gone, pr);
 }
 
+/* --- save and load -------------------------------------------------------------------------------- */
+
+static void save_names(struct berth_http_req *req, json_t *names)
+{
+	struct berth_api *api = berth_http_req_ctx(req);
+	cleanup_error berth_error_t err = NULL;
+	int fd;
+
+	if (json_array_size(names) == 0) {
+		berth_http_reply_error(req, 400, "no image names given");
+		return;
+	}
+	if (berth_engine_save(api->engine, names, &fd, &err) < 0) {
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	berth_http_stream_open_fd(req, 200, "application/x-tar", fd, NULL, NULL);
+}
+
+void api_images_get(struct berth_http_req *req, void *ctx)
+{
+	json_t *names = berth_http_req_query_all(req, "names");
+
+	save_names(req, names);
+	json_decref(names);
+}
+
+void api_image_get(struct berth_http_req *req, void *ctx)
+{
+	json_t *names = json_pack("[s]", berth_http_req_param(req, "name"));
+
+	save_names(req, names);
+	json_decref(names);
+}
+
+void api_images_load(struct berth_http_req *req, void *ctx)
+{
+	struct berth_api *api = ctx;
+	cleanup_error berth_error_t err = NULL;
+	int fd = berth_http_req_take_body_fd(req, NULL);
+	struct pull_req *pr;
+
+	if (fd < 0) {
+		berth_http_reply_error(req, 400, "no archive in the request body");
+		return;
+	}
+	pr = xzalloc(sizeof(*pr));
+	pr->api = api;
+	pr->req = req;
+	pr->queued = json_array();
+	pr->job = berth_engine_load(api->engine, fd, job_msg, job_done, pr, &err);
+	if (pr->job == NULL) {
+		pull_req_free(pr);
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	berth_http_req_suspend(req, pull_client_gone, pr);
+}
+
 /* --- list, inspect, history, tag, remove ----------------------------------------------------------- */
 
 void api_images_list(struct berth_http_req *req, void *ctx)

@@ -38,6 +38,7 @@ struct daemon {
 	int lockfd;    /* flock on <data-root>/berth.lock */
 	char *pidfile; /* owned; removed at exit */
 	char server_header[64];
+	char *spool_dir; /* owned: <data-root>/tmp, for uploads */
 };
 
 /* Only one daemon may own a data root: an exclusive flock held for the
@@ -182,6 +183,8 @@ static int start_api(struct daemon *d, berth_error_t *err)
 	sscanf(BERTH_API_VERSION, "%d.%d", &hc.api_max_major, &hc.api_max_minor);
 	snprintf(d->server_header, sizeof(d->server_header), "berth/%s (linux)", BERTH_VERSION);
 	hc.server_header = d->server_header;
+	d->spool_dir = xasprintf("%s/tmp", d->cfg.engine.data_root);
+	hc.spool_dir = d->spool_dir;
 	d->http = berth_http_server_new(d->loop, &hc, err);
 	if (d->http == NULL)
 		return -1;
@@ -242,6 +245,7 @@ static void stop(struct daemon *d)
 	if (d->lockfd >= 0)
 		close(d->lockfd);
 	berth_daemon_config_release(&d->cfg);
+	free(d->spool_dir);
 }
 
 int berth_daemon_main(int argc, char **argv)

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <fnmatch.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,6 +21,7 @@
 #include "base/xalloc.h"
 #include "engine/engine_internal.h"
 #include "engine/images.h"
+#include "image/archive.h"
 #include "image/pull.h"
 #include "image/push.h"
 #include "image/reference.h"
@@ -233,11 +236,15 @@ static int row_get(struct berth_engine *e, const char *id, struct image_row *r, 
 	return 0;
 }
 
+static char *named_ref(const char *name);
+
 /* --- pull and push jobs ----------------------------------------------------------------------------- */
 
 enum job_kind {
 	JOB_PULL,
-	JOB_PUSH
+	JOB_PUSH,
+	JOB_SAVE,
+	JOB_LOAD
 };
 
 struct berth_image_job {
@@ -263,6 +270,11 @@ struct berth_image_job {
 	json_t *manifests;		   /* owned, JOB_PUSH: its stored manifest digests */
 	char pushed[BERTH_DIGEST_LEN + 1]; /* JOB_PUSH: the manifest digest */
 	int64_t pushed_size;
+	struct berth_saved_image *saved; /* owned, JOB_SAVE */
+	size_t n_saved;
+	struct berth_loaded_image *loaded; /* owned, JOB_LOAD */
+	size_t n_loaded;
+	int fd; /* owned: JOB_SAVE writes the archive to it, JOB_LOAD reads it */
 	berth_error_t err;
 	atomic_int thread_done;	      /* the worker has posted its last call */
 	struct berth_image_job *next; /* e->image_jobs */
@@ -292,6 +304,17 @@ static void job_free(struct berth_image_job *j)
 	berth_pulled_image_release(&j->result);
 	free(j->image_id);
 	json_decref(j->manifests);
+	for (size_t i = 0; i < j->n_saved; i++) {
+		free((char *)j->saved[i].id);
+		json_decref(j->saved[i].repo_tags);
+		json_decref(j->saved[i].repo_digests);
+		json_decref(j->saved[i].manifests);
+		json_decref(j->saved[i].layer_blobs);
+	}
+	free(j->saved);
+	berth_loaded_images_free(j->loaded, j->n_loaded);
+	if (j->fd >= 0)
+		close(j->fd);
 	berth_error_release(&j->err);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
@@ -341,77 +364,103 @@ static json_t *string_array(char *const *items, size_t n)
 
 /* Records the pulled image and its names in one transaction. *OLD_ID gets
  * what the tag pointed at before (NULL if nothing). */
+struct new_image {
+	const char *id;
+	int64_t created, size;
+	const char *os, *arch, *variant;
+	char *const *chain_ids;
+	size_t n_layers;
+	json_t *manifests; /* borrowed */
+};
+
+/* Inside a transaction: the image row (an existing one gains manifests). */
+static int insert_image(struct berth_engine *e, const struct new_image *img, berth_error_t *err)
+{
+	json_t *layers = string_array(img->chain_ids, img->n_layers);
+	cleanup_free char *layers_text = json_dumps(layers, JSON_COMPACT);
+	cleanup_free char *manifests_text = json_dumps(img->manifests, JSON_COMPACT);
+	sqlite3_stmt *st;
+
+	json_decref(layers);
+	st = prepare(
+	    e,
+	    "INSERT INTO images (id, created, size, os, arch, variant, layers, manifests, stored_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+	    "manifests = (SELECT json_group_array(DISTINCT value) FROM "
+	    "(SELECT value FROM json_each(images.manifests) UNION "
+	    "SELECT value FROM json_each(excluded.manifests)))",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, img->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, img->created);
+	sqlite3_bind_int64(st, 3, img->size);
+	sqlite3_bind_text(st, 4, img->os ? img->os : "linux", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, img->arch ? img->arch : "", -1, SQLITE_STATIC);
+	if (img->variant)
+		sqlite3_bind_text(st, 6, img->variant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, layers_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, manifests_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, berth_time_now_ns() / 1000000000LL);
+	return step_done(e, st, err);
+}
+
+/* Inside a transaction: REF now names image ID. */
+static int set_ref(struct berth_engine *e, const char *ref, bool is_digest, const char *id,
+		   berth_error_t *err)
+{
+	sqlite3_stmt *st =
+	    prepare(e,
+		    "INSERT OR REPLACE INTO image_refs (ref, is_digest, image_id, tagged_at) "
+		    "VALUES (?, ?, ?, ?)",
+		    err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, is_digest);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, berth_time_now_ns() / 1000000000LL);
+	return step_done(e, st, err);
+}
+
+/* Records the pulled image and its names in one transaction. *OLD_ID gets
+ * what the tag pointed at before (NULL if nothing). */
 static int record_image(struct berth_image_job *j, char **old_id, berth_error_t *err)
 {
 	struct berth_engine *e = j->e;
 	const struct berth_pulled_image *r = &j->result;
 	cleanup_free char *name = berth_ref_name(&j->ref);
 	cleanup_free char *digest_ref = xasprintf("%s@%s", name, r->manifest_digest);
-	json_t *layers = string_array(r->chain_ids, r->n_layers), *manifests = json_array();
-	cleanup_free char *layers_text = NULL, *manifests_text = NULL;
-	sqlite3_stmt *st;
-	int64_t now = berth_time_now_ns() / 1000000000LL;
+	json_t *manifests = json_array();
+	struct new_image img = { .id = r->image_id,
+				 .created = r->config.created,
+				 .size = r->size,
+				 .os = r->config.platform.os,
+				 .arch = r->config.platform.arch,
+				 .variant = r->config.platform.variant,
+				 .chain_ids = r->chain_ids,
+				 .n_layers = r->n_layers,
+				 .manifests = manifests };
 	int ret;
 
 	json_array_append_new(manifests, json_string(r->manifest_digest));
 	if (r->platform_manifest)
 		json_array_append_new(manifests, json_string(r->platform_manifest));
-	layers_text = json_dumps(layers, JSON_COMPACT);
-	manifests_text = json_dumps(manifests, JSON_COMPACT);
-	json_decref(layers);
+	*old_id = image_by_ref(e, j->ref.digest ? digest_ref : j->ref_text);
+	ret = berth_engine_exec(e, "BEGIN IMMEDIATE", err);
+	if (ret == 0)
+		ret = insert_image(e, &img, err);
+	if (ret == 0 && !j->ref.digest)
+		ret = set_ref(e, j->ref_text, false, r->image_id, err);
+	if (ret == 0)
+		ret = set_ref(e, digest_ref, true, r->image_id, err);
+	if (ret == 0)
+		ret = berth_engine_exec(e, "COMMIT", err);
+	else
+		berth_engine_exec(e, "ROLLBACK", NULL);
 	json_decref(manifests);
-	*old_id = j->ref.digest ? image_by_ref(e, digest_ref) : image_by_ref(e, j->ref_text);
-	if (berth_engine_exec(e, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
-	st = prepare(
-	    e,
-	    "INSERT INTO images (id, created, size, os, arch, variant, layers, manifests, stored_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-	    "manifests = (SELECT json_group_array(DISTINCT value) FROM "
-	    "(SELECT value FROM json_each(images.manifests) UNION SELECT value FROM json_each(excluded.manifests)))",
-	    err);
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, r->image_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->config.created);
-	sqlite3_bind_int64(st, 3, r->size);
-	sqlite3_bind_text(st, 4, r->config.platform.os ? r->config.platform.os : "linux", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->config.platform.arch ? r->config.platform.arch : "", -1,
-			  SQLITE_STATIC);
-	if (r->config.platform.variant)
-		sqlite3_bind_text(st, 6, r->config.platform.variant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, layers_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, manifests_text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, now);
-	if (step_done(e, st, err) < 0)
-		goto fail;
-	ret = 0;
-	{
-		const char *refs[2] = { j->ref.digest ? NULL : j->ref_text, digest_ref };
-		int k;
-		for (k = 0; k < 2 && ret == 0; k++) {
-			if (refs[k] == NULL)
-				continue;
-			st = prepare(
-			    e,
-			    "INSERT OR REPLACE INTO image_refs (ref, is_digest, image_id, tagged_at) VALUES (?, ?, ?, ?)",
-			    err);
-			if (st == NULL)
-				goto fail;
-			sqlite3_bind_text(st, 1, refs[k], -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, k == 1);
-			sqlite3_bind_text(st, 3, r->image_id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, now);
-			ret = step_done(e, st, err);
-		}
-	}
-	if (ret < 0)
-		goto fail;
-	return berth_engine_exec(e, "COMMIT", err);
-fail:
-	berth_engine_exec(e, "ROLLBACK", NULL);
-	return -1;
+	return ret;
 }
 
 static void finish_pull(struct berth_image_job *j)
@@ -456,6 +505,59 @@ static void finish_push(struct berth_image_job *j)
 				     json_pack("{s:s}", "name", fam));
 }
 
+/* Records what a load brought, moving tags as docker does, and says so. */
+static void finish_load(struct berth_image_job *j)
+{
+	struct berth_engine *e = j->e;
+	int ret = berth_engine_exec(e, "BEGIN IMMEDIATE", &j->err);
+	size_t i, k;
+
+	for (i = 0; ret == 0 && i < j->n_loaded; i++) {
+		const struct berth_loaded_image *l = &j->loaded[i];
+		struct new_image img = { .id = l->id,
+					 .created = l->created,
+					 .size = l->size,
+					 .os = l->os,
+					 .arch = l->arch,
+					 .variant = l->variant,
+					 .chain_ids = l->chain_ids,
+					 .n_layers = l->n_layers,
+					 .manifests = l->manifests };
+		ret = insert_image(e, &img, &j->err);
+		for (k = 0; ret == 0 && k < json_array_size(l->repo_tags); k++)
+			ret = set_ref(e, json_string_value(json_array_get(l->repo_tags, k)), false,
+				      l->id, &j->err);
+		for (k = 0; ret == 0 && k < json_array_size(l->repo_digests); k++)
+			ret = set_ref(e, json_string_value(json_array_get(l->repo_digests, k)),
+				      true, l->id, &j->err);
+	}
+	if (ret == 0)
+		ret = berth_engine_exec(e, "COMMIT", &j->err);
+	if (ret < 0) {
+		berth_engine_exec(e, "ROLLBACK", NULL);
+		return;
+	}
+	for (i = 0; i < j->n_loaded; i++) {
+		const struct berth_loaded_image *l = &j->loaded[i];
+		json_t *tag;
+		json_array_foreach (l->repo_tags, k, tag) {
+			cleanup_free char *fam = familiar(json_string_value(tag));
+			cleanup_free char *line = xasprintf("Loaded image: %s\n", fam);
+			if (!j->detached)
+				j->on_msg(j->data, json_pack("{s:s}", "stream", line));
+			berth_events_publish(e->events, "image", "load", l->id,
+					     json_pack("{s:s}", "name", fam));
+		}
+		if (json_array_size(l->repo_tags) == 0) {
+			cleanup_free char *line = xasprintf("Loaded image ID: %s\n", l->id);
+			if (!j->detached)
+				j->on_msg(j->data, json_pack("{s:s}", "stream", line));
+			berth_events_publish(e->events, "image", "load", l->id,
+					     json_pack("{s:s}", "name", l->id));
+		}
+	}
+}
+
 static void job_finish(void *data)
 {
 	struct berth_image_job *j = data;
@@ -463,8 +565,12 @@ static void job_finish(void *data)
 	job_flush(j);
 	if (j->err == NULL && j->kind == JOB_PULL)
 		finish_pull(j);
-	else if (j->err == NULL)
+	else if (j->err == NULL && j->kind == JOB_PUSH)
 		finish_push(j);
+	else if (j->err == NULL && j->kind == JOB_LOAD)
+		finish_load(j);
+	else if (j->err && j->kind == JOB_SAVE)
+		berth_log_warn("save: %s", j->err->msg);
 	if (!j->detached)
 		j->on_done(j->data, j->err);
 	job_free(j);
@@ -476,6 +582,13 @@ static void *job_thread(void *arg)
 
 	if (j->kind == JOB_PULL) {
 		berth_pull(&j->opts, &j->ref, &j->result, &j->err);
+	} else if (j->kind == JOB_SAVE) {
+		berth_image_save(j->e->store, j->saved, j->n_saved, j->fd, &j->err);
+		close(j->fd); /* the end of the archive for the reader */
+		j->fd = -1;
+	} else if (j->kind == JOB_LOAD) {
+		berth_image_load(j->e->store, j->e->layers_dir, j->fd, &j->loaded, &j->n_loaded,
+				 &j->err);
 	} else {
 		struct berth_push_opts po = { .store = j->opts.store,
 					      .registry = j->opts.registry,
@@ -500,6 +613,7 @@ static struct berth_image_job *job_new(struct berth_engine *e, enum job_kind kin
 
 	j->kind = kind;
 	j->e = e;
+	j->fd = -1;
 	if (auth) {
 		j->auth.username = auth->username ? xstrdup(auth->username) : NULL;
 		j->auth.password = auth->password ? xstrdup(auth->password) : NULL;
@@ -595,6 +709,102 @@ struct berth_image_job *berth_engine_push(struct berth_engine *e, const char *na
 	}
 	j->manifests = json_incref(r.manifests);
 	row_release(&r);
+	return job_start(j, err) < 0 ? NULL : j;
+}
+
+/* The compressed blob each layer was made from (layer.json). */
+static json_t *layer_blobs(struct berth_engine *e, json_t *chains, berth_error_t *err)
+{
+	json_t *out = json_array(), *it;
+	size_t i;
+
+	json_array_foreach (chains, i, it) {
+		cleanup_free char *dir = berth_layer_dir(e->layers_dir, json_string_value(it));
+		cleanup_free char *path = xasprintf("%s/layer.json", dir);
+		cleanup_free char *text = NULL;
+		json_t *meta;
+
+		if (berth_fs_read_file(path, 64 * 1024, &text, err) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+		meta = json_loads(text, 0, NULL);
+		json_array_append(out, json_object_get(meta, "blob"));
+		json_decref(meta);
+	}
+	return out;
+}
+
+/* One entry per image; several names of one image share it. */
+static int add_saved(struct berth_engine *e, struct berth_image_job *j, const char *name,
+		     berth_error_t *err)
+{
+	cleanup_free char *id = resolve_image(e, name, err);
+	cleanup_free char *ref = named_ref(name);
+	struct berth_saved_image *si = NULL;
+	struct image_row r = { 0 };
+	size_t i;
+
+	if (id == NULL)
+		return -1;
+	for (i = 0; i < j->n_saved; i++)
+		if (strcmp(j->saved[i].id, id) == 0)
+			si = &j->saved[i];
+	if (si == NULL) {
+		if (row_get(e, id, &r, err) < 0)
+			return -1;
+		j->saved = xrealloc(j->saved, sizeof(*j->saved) * (j->n_saved + 1));
+		si = &j->saved[j->n_saved];
+		memset(si, 0, sizeof(*si));
+		si->layer_blobs = layer_blobs(e, r.layers, err);
+		if (si->layer_blobs == NULL) {
+			row_release(&r);
+			return berth_error_wrap(err, "image %s", name);
+		}
+		j->n_saved++;
+		si->id = xstrdup(id);
+		si->repo_tags = json_array();
+		si->repo_digests = refs_of(e, id, true);
+		si->manifests = json_incref(r.manifests);
+		row_release(&r);
+	}
+	if (ref && !strchr(ref, '@'))
+		json_array_append_new(si->repo_tags, jstr_take(familiar(ref)));
+	return 0;
+}
+
+int berth_engine_save(struct berth_engine *e, json_t *names, int *out_fd, berth_error_t *err)
+{
+	struct berth_image_job *j = job_new(e, JOB_SAVE, NULL, NULL, NULL, NULL);
+	json_t *it;
+	size_t i;
+	int fds[2];
+
+	j->detached = true; /* nothing to report: the archive is the answer */
+	json_array_foreach (names, i, it)
+		if (add_saved(e, j, json_string_value(it), err) < 0) {
+			job_free(j);
+			return -1;
+		}
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		job_free(j);
+		return berth_make_error(err, errno, "pipe: %s", strerror(errno));
+	}
+	j->fd = fds[1];
+	if (job_start(j, err) < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	*out_fd = fds[0];
+	return 0;
+}
+
+struct berth_image_job *berth_engine_load(struct berth_engine *e, int fd, berth_job_msg_cb on_msg,
+					  berth_job_done_cb on_done, void *data, berth_error_t *err)
+{
+	struct berth_image_job *j = job_new(e, JOB_LOAD, NULL, on_msg, on_done, data);
+
+	j->fd = fd;
 	return job_start(j, err) < 0 ? NULL : j;
 }
 

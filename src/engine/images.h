@@ -38,6 +38,14 @@ struct berth_image_job *berth_engine_push(struct berth_engine *e, const char *na
 					  const struct berth_registry_auth *auth,
 					  berth_job_msg_cb on_msg, berth_job_done_cb on_done,
 					  void *data, berth_error_t *err);
+/* GET /images/get: writes the archive of NAMES (array of strings) on a
+ * worker thread into a pipe whose read end *OUT_FD the caller streams. */
+int berth_engine_save(struct berth_engine *e, json_t *names, int *out_fd, berth_error_t *err);
+/* POST /images/load: reads the archive from FD (stolen) on a worker thread;
+ * ON_MSG gets docker's "Loaded image: x" lines, then ON_DONE. */
+struct berth_image_job *berth_engine_load(struct berth_engine *e, int fd, berth_job_msg_cb on_msg,
+					  berth_job_done_cb on_done, void *data,
+					  berth_error_t *err);
 /* Asks the worker to stop; ON_DONE still runs (with ECANCELED or success). */
 void berth_image_job_cancel(struct berth_image_job *job);
 /* After this, the job calls nothing back (its caller went away). */
