@@ -196,6 +196,47 @@ static void pretty_event(struct berth_strbuf *out, const json_t *ev)
 	berth_strbuf_puts(out, "\n");
 }
 
+/* Copies KEY from SRC unless it is Go's empty value, as omitempty does. */
+static void copy_nonempty(json_t *dst, const json_t *src, const char *key)
+{
+	json_t *v = json_object_get(src, key);
+
+	if ((json_is_string(v) && json_string_length(v) > 0) ||
+	    (json_is_integer(v) && json_integer_value(v) != 0))
+		json_object_set(dst, key, v);
+}
+
+/* The event as docker's client decodes it into events.Message and --format
+ * sees it: that struct's fields in its order, omitempty ones dropped when
+ * empty, attributes sorted as Go marshals a map. */
+static json_t *decode_event(const json_t *ev)
+{
+	const json_t *actor = json_object_get(ev, "Actor");
+	const json_t *attrs = json_object_get(actor, "Attributes");
+	json_t *m = json_object(), *a = json_object(), *sorted;
+
+	copy_nonempty(m, ev, "status");
+	copy_nonempty(m, ev, "id");
+	copy_nonempty(m, ev, "from");
+	json_object_set_new(m, "Type", json_string(str(ev, "Type")));
+	json_object_set_new(m, "Action", json_string(str(ev, "Action")));
+	json_object_set_new(a, "ID", json_string(str(actor, "ID")));
+	if (json_is_object(attrs)) {
+		/* a round trip through a sorted dump is the simplest way to sort keys */
+		char *s = json_dumps(attrs, JSON_SORT_KEYS | JSON_COMPACT);
+		sorted = s ? json_loads(s, 0, NULL) : NULL;
+		free(s);
+		json_object_set_new(a, "Attributes", sorted ? sorted : json_object());
+	} else {
+		json_object_set_new(a, "Attributes", json_null());
+	}
+	json_object_set_new(m, "Actor", a);
+	copy_nonempty(m, ev, "scope");
+	copy_nonempty(m, ev, "time");
+	copy_nonempty(m, ev, "timeNano");
+	return m;
+}
+
 struct stream_state {
 	struct berth_template *tmpl; /* borrowed, NULL for the default format */
 	berth_error_t err;	     /* owned: what stopped the stream */
@@ -217,8 +258,10 @@ static int on_event(const char *line, size_t len, void *data)
 	if (st->tmpl == NULL) {
 		pretty_event(&out, ev);
 	} else {
-		ret = berth_template_execute(st->tmpl, ev, 0, &out, &st->err);
+		json_t *msg = decode_event(ev);
+		ret = berth_template_execute(st->tmpl, msg, 0, &out, &st->err);
 		berth_strbuf_puts(&out, "\n");
+		json_decref(msg);
 	}
 	berth_cli_print(&out);
 	json_decref(ev);

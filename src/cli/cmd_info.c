@@ -129,6 +129,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* docker prints the node details whenever the state is neither inactive
+ * nor locked, including when the daemon sends no Swarm section at all
+ * (Go's zero state is ""); kept so outputs stay equal. */
 static void print_swarm(struct berth_strbuf *sb, const json_t *info)
 {
 	const json_t *sw = json_object_get(info, "Swarm");

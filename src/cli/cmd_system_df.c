@@ -94,6 +94,9 @@ static json_t *summary_row(const char *type, size_t total, size_t active, json_t
 
 /* ---- the four summary rows ---- */
 
+/* Images: the size is the layers' total, and what is reclaimable is that
+ * minus the unique size of images in use; images whose sizes the daemon
+ * could not compute (-1) count as using nothing, as docker's. */
 static json_t *images_row(const json_t *du)
 {
 	const json_t *imgs = json_object_get(du, "Images");
@@ -140,6 +143,8 @@ static json_t *containers_row(const json_t *du)
 			   reclaimable(recl, size));
 }
 
+/* Volumes: a size of -1 means the daemon did not measure it; such volumes
+ * count in the total but add no bytes. */
 static json_t *volumes_row(const json_t *du)
 {
 	const json_t *vols = json_object_get(du, "Volumes");

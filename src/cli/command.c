@@ -176,6 +176,9 @@ static int print_help(const struct berth_command *cmd, const char *path, FILE *t
 	return 0;
 }
 
+/* A management command parses its own options non-interspersed, so its
+ * first positional argument is the subcommand and the rest is the
+ * subcommand's to parse (`berth system df -v`). */
 static int run_sub(struct berth_cli *cli, const struct berth_command *cmd, const char *path,
 		   const struct berth_strv *args, char **argv, int argc)
 {
@@ -196,6 +199,9 @@ static int run_sub(struct berth_cli *cli, const struct berth_command *cmd, const
 	return usage_error(cmd, path, msg, 1);
 }
 
+/* The single place a command's error is printed (STYLE rule 4): the
+ * message as it is, status 1 unless the command chose one (64 for a
+ * template that does not parse, as docker). */
 static int report(struct berth_cli *cli, int ret, berth_error_t *err)
 {
 	if (ret >= 0)

@@ -64,7 +64,7 @@ static void root_section(struct berth_strbuf *sb, const char *title, enum berth_
 	}
 }
 
-static int root_help(void)
+static int root_help(FILE *to)
 {
 	cleanup_strbuf struct berth_strbuf sb = BERTH_STRBUF_INIT;
 
@@ -77,7 +77,8 @@ static int root_help(void)
 	berth_opts_usage(&sb, global_options, BERTH_ARRAY_SIZE(global_options),
 			 berth_cli_term_width() - 1);
 	berth_strbuf_puts(&sb, "\nRun 'berth COMMAND --help' for more information on a command.\n");
-	berth_cli_print(&sb);
+	fwrite(sb.buf, 1, sb.len, to);
+	fflush(to);
 	return 0;
 }
 
@@ -123,7 +124,7 @@ static int run_help(const struct berth_strv *args)
 			fprintf(stderr, "unknown help topic: %s\n", args->v[1]);
 			return 1;
 		}
-		return root_help();
+		return root_help(stdout);
 	}
 	path = xasprintf("berth %s", cmd->name);
 	berth_cli_help(&sb, cmd, path);
@@ -164,6 +165,9 @@ static int apply_globals(struct berth_cli *cli, const struct global_opts *g)
 	return 0;
 }
 
+/* The host is resolved before any command runs, so that a bad -H or
+ * DOCKER_HOST fails the same way for every command, as docker's
+ * "Failed to initialize" does; help and unknown commands need no host. */
 static int dispatch(struct berth_cli *cli, const struct global_opts *g,
 		    const struct berth_strv *args, int argc, char **argv)
 {
@@ -175,8 +179,8 @@ static int dispatch(struct berth_cli *cli, const struct global_opts *g,
 		printf("berth version %s, build %s\n", BERTH_VERSION, BERTH_GIT_COMMIT);
 		return 0;
 	}
-	if (args->n == 0)
-		return root_help();
+	if (args->n == 0) /* as docker: the help, on stderr, status 0 */
+		return root_help(stderr);
 	if (strcmp(args->v[0], "help") == 0)
 		return run_help(args);
 	cmd = find_command(args->v[0]);
@@ -199,6 +203,8 @@ int main(int argc, char **argv)
 	cleanup_error berth_error_t err = NULL;
 	int ret;
 
+	/* the daemon has its own options (-H means listen there), so it gets
+	 * its arguments untouched */
 	if (argc > 1 && strcmp(argv[1], "daemon") == 0)
 		return run_daemon(argc - 1, argv + 1);
 	ret = berth_opts_parse(global_options, BERTH_ARRAY_SIZE(global_options), argc - 1, argv + 1,
@@ -206,7 +212,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		ret = root_error(err->msg, BERTH_EXIT_USAGE, true);
 	else if (ret == BERTH_OPTS_HELP)
-		ret = root_help();
+		ret = root_help(stdout);
 	else
 		ret = dispatch(&cli, &g, &args, argc - 1, argv + 1);
 	berth_client_free(cli.client);

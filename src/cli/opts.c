@@ -33,6 +33,7 @@ static const struct berth_opt *find_long(const struct berth_opt *t, size_t n, co
 	return NULL;
 }
 
+/* -h is not in the tables: like cobra's help flag it is implicit and hidden. */
 static const struct berth_opt *find_short(const struct berth_opt *t, size_t n, char c)
 {
 	for (size_t i = 0; i < n; i++)
@@ -154,6 +155,8 @@ static int parse_short(const struct berth_opt *t, size_t n, int argc, char **arg
 	return 0;
 }
 
+/* --help is answered only after every argument was read, as pflag does:
+ * a bad flag anywhere still reports its error first. */
 int berth_opts_parse(const struct berth_opt *table, size_t n, int argc, char **argv,
 		     bool interspersed, void *opts, struct berth_strv *args, berth_error_t *err)
 {

@@ -241,6 +241,9 @@ static json_t *eval_arg(struct exec *s, json_t *dot, const struct tnode *n, cons
 
 /* ---- functions ---- */
 
+/* Go 1.18's and/or evaluate their arguments lazily and return the deciding
+ * argument itself (not a bool), so {{or .A "default"}} yields a value and
+ * {{and .X .X.Y}} does not evaluate .X.Y when .X is empty. */
 static json_t *call_and_or(struct exec *s, json_t *dot, const struct tnode *cmd, bool is_or,
 			   json_t *final, bool has_final)
 {
@@ -329,6 +332,9 @@ static json_t *call_function(struct exec *s, json_t *dot, const struct tnode *cm
 	return res;
 }
 
+/* One command of a pipeline. FINAL is the previous command's result; it is
+ * passed as the last argument, and only functions may take arguments:
+ * Go rejects {{.A | .B}} with "can't give argument to non-function". */
 static json_t *eval_command(struct exec *s, json_t *dot, const struct tnode *cmd, json_t *final,
 			    bool has_final)
 {
@@ -391,6 +397,8 @@ static json_t *eval_pipeline(struct exec *s, json_t *dot, const struct tnode *pi
 
 /* ---- statements ---- */
 
+/* Variables declared in the condition ({{if $x := .A}}) are visible in
+ * both branches and end with the {{end}}, hence the mark and pop. */
 static void walk_if_with(struct exec *s, json_t *dot, const struct tnode *n)
 {
 	size_t mark = s->nvars;
@@ -477,6 +485,9 @@ static size_t range_items(struct exec *s, const struct tnode *n, json_t *v, size
 	return count;
 }
 
+/* The range variables are pushed once, holding the whole value as Go's
+ * evalPipeline leaves them, and then set per element; the pipeline is
+ * therefore evaluated without binding them. */
 static void walk_range(struct exec *s, json_t *dot, const struct tnode *n)
 {
 	size_t mark = s->nvars, count;

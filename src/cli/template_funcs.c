@@ -378,6 +378,8 @@ static json_t *new_string(const char *s, size_t len)
 
 /* ---- docker's functions (cli/templates/templates.go) ---- */
 
+/* docker's json: encoding/json with SetEscapeHTML(false), trailing newline
+ * trimmed; an invalid value becomes nil, hence "null". */
 static json_t *fn_json(json_t **a, size_t n, berth_error_t *err)
 {
 	cleanup_strbuf struct berth_strbuf sb = BERTH_STRBUF_INIT;
@@ -386,6 +388,8 @@ static json_t *fn_json(json_t **a, size_t n, berth_error_t *err)
 	return new_string(sb.buf, sb.len);
 }
 
+/* strings.Split: "" splits into UTF-8 sequences, and splitting "" gives
+ * one empty element (printed as []), as in Go. */
 static json_t *fn_split(json_t **a, size_t n, berth_error_t *err)
 {
 	const char *s, *sep, *p;
@@ -419,6 +423,8 @@ static json_t *fn_split(json_t **a, size_t n, berth_error_t *err)
 	return arr;
 }
 
+/* strings.Join takes []string: docker's typed fields ([]string Names,
+ * Args) pass, an array holding anything but strings is Go's type error. */
 static json_t *fn_join(json_t **a, size_t n, berth_error_t *err)
 {
 	cleanup_strbuf struct berth_strbuf sb = BERTH_STRBUF_INIT;
@@ -626,6 +632,7 @@ static json_t *fn_not(json_t **a, size_t n, berth_error_t *err)
 	return json_boolean(!berth_tvalue_truth(a[0]));
 }
 
+/* Go's len counts bytes of a string, not runes. */
 static json_t *fn_len(json_t **a, size_t n, berth_error_t *err)
 {
 	if (a[0] == NULL)
@@ -641,6 +648,9 @@ static json_t *fn_len(json_t **a, size_t n, berth_error_t *err)
 	return berth_make_error(err, EINVAL, "len of type %s", berth_tvalue_type_name(a[0])), NULL;
 }
 
+/* One step of Go's index. A missing map key yields Go's zero value of the
+ * element type; the maps the API returns (Labels, Options, Details) are
+ * map[string]string, so that zero value is "", which docker prints. */
 static json_t *index_one(json_t *item, json_t *idx, berth_error_t *err)
 {
 	int64_t i;
@@ -794,6 +804,10 @@ static enum kind kind_of(const json_t *v)
 	return K_OTHER;
 }
 
+/* Orders two values of one kind. Unlike Go, an integer and a float compare
+ * by value: JSON does not keep Go's int/float64 distinction (a float64
+ * field holding 2.0 arrives as 2), so Go's "incompatible types" error
+ * would fire on data that was well typed on the server. */
 static int cmp_values(const json_t *x, const json_t *y)
 {
 	if (json_is_integer(x) && json_is_integer(y))

@@ -350,6 +350,8 @@ static void lex_number(struct lexer *l)
 	emit(l, T_NUMBER, start, l->p - start);
 }
 
+/* true/false/nil are keywords too: Go's lexer gives them their own item
+ * types, and so they cannot name functions or fields. */
 static enum tok_type keyword_type(const char *s, size_t len)
 {
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(keywords); i++)
@@ -376,6 +378,8 @@ static void lex_word(struct lexer *l, size_t prefix, enum tok_type type)
 	emit(l, type, start, l->p - start);
 }
 
+/* ".5" is a number, ".Name" a field and a lone "." is dot; a dot must end
+ * at a terminator, which is what rejects "..X" and ".A." as Go does. */
 static void lex_field_or_dot(struct lexer *l)
 {
 	int c = lpeek(l, 1);
@@ -880,6 +884,9 @@ static struct tnode *parse_ident(struct parser *p, const struct token *tok)
 	return n;
 }
 
+/* A term is one operand without its .Field accessors. Function names are
+ * resolved here, at parse time, so that an unknown name is a parse error
+ * ("function "x" not defined") like Go's, before any data is fetched. */
 static struct tnode *parse_term(struct parser *p)
 {
 	struct token *tok = next_non_space(p);
@@ -967,6 +974,8 @@ static struct tnode *parse_operand(struct parser *p)
 	return chain;
 }
 
+/* A command is operands separated by spaces up to "|", "}}" or ")"; the
+ * space tokens matter here, since "(x).A" and "(x) .A" differ. */
 static struct tnode *parse_command(struct parser *p)
 {
 	struct tnode *cmd = new_node(p, TN_COMMAND, peek_non_space(p));
@@ -1202,7 +1211,9 @@ static struct tnode *parse_text_or_action(struct parser *p, int *term)
 	return unexpected(p, tok, "input");
 }
 
-/* Statements up to {{end}} or {{else}} (reported in *TERM); EOF is an error. */
+/* Statements up to {{end}} or {{else}} (reported in *TERM); EOF is an error.
+ * The terminator's own tokens are consumed; the caller decides whether an
+ * {{else}} is allowed where it appeared. */
 static struct tnode *parse_list(struct parser *p, int *terminator)
 {
 	struct tnode *list = new_node(p, TN_LIST, peek_non_space(p));

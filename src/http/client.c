@@ -220,6 +220,9 @@ static void deliver_lines(struct transfer *t, const char *data, size_t len)
 	}
 }
 
+/* The status is known once headers are in: a streamed call delivers lines
+ * only on success, and collects an error body instead, since the daemon
+ * reports a failure before the stream as an ordinary JSON error. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct transfer *t = user;
@@ -280,6 +283,8 @@ static void transfer_release(struct transfer *t)
 	free(t->content_type);
 }
 
+/* docker tells "nothing listens" from "not allowed to connect"; curl keeps
+ * the errno of the failed connect() for that. */
 static int connect_error(struct berth_client *c, CURLcode rc, berth_error_t *err)
 {
 	long os_errno = 0;
@@ -454,6 +459,9 @@ static int ping(struct berth_client *c, const char *method, struct transfer *t, 
 	return perform(c, method, "/_ping", NULL, NULL, false, t, status, err);
 }
 
+/* The docker CLI's checkVersion: a connection failure is final, any other
+ * HEAD failure retries with GET (old daemons and proxies answer HEAD
+ * badly), and a 500 still carries a usable Api-Version header. */
 int berth_client_negotiate(struct berth_client *c, berth_error_t *err)
 {
 	struct transfer t = { .max_body = BERTH_CLIENT_MAX_ERROR_BODY };
