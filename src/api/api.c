@@ -55,7 +55,7 @@ static const struct berth_route routes[] = {
 	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
 	{ "GET", "/images/search", api_images_search, 0 },
-	{ "POST", "/images/prune", api_not_implemented, 0 },
+	{ "POST", "/images/prune", api_images_prune, 0 },
 	{ "POST", "/auth", api_not_implemented, 0 },
 	{ "POST", "/commit", api_not_implemented, 0 },
 	{ "GET", "/images/{name*}/get", api_image_get, 0 },
@@ -117,7 +117,7 @@ static const struct berth_route routes[] = {
 	{ "GET", "/configs/{id}", api_swarm_inactive, 0 },
 	{ "DELETE", "/configs/{id}", api_swarm_inactive, 0 },
 	{ "POST", "/configs/{id}/update", api_swarm_inactive, 0 },
-	{ "GET", "/distribution/{name*}/json", api_not_implemented, 0 },
+	{ "GET", "/distribution/{name*}/json", api_distribution_inspect, 0 },
 	{ "POST", "/session", api_not_implemented, 0 },
 };
 

@@ -22,6 +22,8 @@ void api_image_push(struct berth_http_req *req, void *ctx);
 void api_images_get(struct berth_http_req *req, void *ctx);
 void api_image_get(struct berth_http_req *req, void *ctx);
 void api_images_load(struct berth_http_req *req, void *ctx);
+void api_images_prune(struct berth_http_req *req, void *ctx);
+void api_distribution_inspect(struct berth_http_req *req, void *ctx);
 void api_image_delete(struct berth_http_req *req, void *ctx);
 void api_images_search(struct berth_http_req *req, void *ctx);
 

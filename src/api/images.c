@@ -258,6 +258,103 @@ void api_image_push(struct berth_http_req *req, void *ctx)
 	berth_http_req_suspend(req, pull_client_gone, pr);
 }
 
+/* --- GET /distribution/{name}/json --------------------------------------------------------------- */
+
+struct dist_req {
+	struct berth_http_req *req;
+	json_t *result; /* owned */
+	struct berth_image_job *job;
+};
+
+static void dist_reply(struct berth_http_req *req, void *ctx)
+{
+	struct dist_req *d = ctx;
+
+	berth_http_reply_json(req, 200, steal_pointer(&d->result));
+	free(d);
+}
+
+static void dist_fail(struct berth_http_req *req, void *ctx)
+{
+	struct dist_req *d = ctx;
+
+	berth_http_reply_error(req, 500, "distribution inspect failed");
+	json_decref(d->result);
+	free(d);
+}
+
+static void dist_fail_with(struct berth_http_req *req, void *ctx)
+{
+	struct dist_req *d = ctx;
+	json_t *r = d->result;
+
+	berth_http_reply_error(req, (unsigned)json_integer_value(json_object_get(r, "status")),
+			       "%s", json_string_value(json_object_get(r, "message")));
+	json_decref(r);
+	free(d);
+}
+
+static void dist_result(void *data, json_t *msg)
+{
+	struct dist_req *d = data;
+
+	json_decref(d->result);
+	d->result = msg;
+}
+
+static void dist_done(void *data, const berth_error_t err)
+{
+	struct dist_req *d = data;
+
+	d->job = NULL;
+	if (err || d->result == NULL) {
+		/* the continuation needs the error after the job is gone */
+		cleanup_free char *m = xstrdup(err ? err->msg : "no answer from the registry");
+		unsigned status = berth_http_status_for_errno(err ? err->code : EIO);
+		struct berth_http_req *req = d->req;
+		json_decref(d->result);
+		d->result = json_pack("{s:s, s:i}", "message", m, "status", (int)status);
+		berth_http_req_resume(req, dist_fail_with, d);
+		return;
+	}
+	berth_http_req_resume(d->req, dist_reply, d);
+}
+
+static void dist_gone(struct berth_http_req *req, void *data)
+{
+	struct dist_req *d = data;
+
+	if (d->job)
+		berth_image_job_detach(d->job);
+	d->job = NULL;
+	berth_http_req_resume(req, dist_fail, d);
+}
+
+void api_distribution_inspect(struct berth_http_req *req, void *ctx)
+{
+	struct berth_api *api = ctx;
+	cleanup_error berth_error_t err = NULL;
+	struct berth_registry_auth auth = { 0 };
+	struct dist_req *d;
+
+	if (berth_registry_auth_decode(berth_http_req_header(req, "X-Registry-Auth"), &auth, &err) <
+	    0) {
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	d = xzalloc(sizeof(*d));
+	d->req = req;
+	d->job = berth_engine_distribution(api->engine, berth_http_req_param(req, "name"), &auth,
+					   dist_result, dist_done, d, &err);
+	berth_registry_auth_release(&auth);
+	if (d->job == NULL) {
+		free(d);
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	berth_http_req_suspend(req, dist_gone, d);
+}
+
 /* --- save and load -------------------------------------------------------------------------------- */
 
 static void save_names(struct berth_http_req *req, json_t *names)
@@ -408,4 +505,18 @@ void api_images_search(struct berth_http_req *req, void *ctx)
 {
 	berth_http_reply_error(
 	    req, 501, "image search is not available: berth has no registry index configured");
+}
+
+void api_images_prune(struct berth_http_req *req, void *ctx)
+{
+	struct berth_api *api = ctx;
+	cleanup_error berth_error_t err = NULL;
+	struct berth_filters *f = berth_filters_parse(berth_http_req_query(req, "filters"), &err);
+	json_t *j = f ? berth_engine_images_prune(api->engine, f, &err) : NULL;
+
+	berth_filters_free(f);
+	if (j == NULL)
+		berth_http_reply_berror(req, err);
+	else
+		berth_http_reply_json(req, 200, j);
 }

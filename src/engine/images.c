@@ -244,7 +244,8 @@ enum job_kind {
 	JOB_PULL,
 	JOB_PUSH,
 	JOB_SAVE,
-	JOB_LOAD
+	JOB_LOAD,
+	JOB_DIST
 };
 
 struct berth_image_job {
@@ -274,7 +275,8 @@ struct berth_image_job {
 	size_t n_saved;
 	struct berth_loaded_image *loaded; /* owned, JOB_LOAD */
 	size_t n_loaded;
-	int fd; /* owned: JOB_SAVE writes the archive to it, JOB_LOAD reads it */
+	int fd;	      /* owned: JOB_SAVE writes the archive to it, JOB_LOAD reads it */
+	json_t *dist; /* owned, JOB_DIST: the distribution inspect answer */
 	berth_error_t err;
 	atomic_int thread_done;	      /* the worker has posted its last call */
 	struct berth_image_job *next; /* e->image_jobs */
@@ -313,6 +315,7 @@ static void job_free(struct berth_image_job *j)
 	}
 	free(j->saved);
 	berth_loaded_images_free(j->loaded, j->n_loaded);
+	json_decref(j->dist);
 	if (j->fd >= 0)
 		close(j->fd);
 	berth_error_release(&j->err);
@@ -571,9 +574,60 @@ static void job_finish(void *data)
 		finish_load(j);
 	else if (j->err && j->kind == JOB_SAVE)
 		berth_log_warn("save: %s", j->err->msg);
+	else if (j->err == NULL && j->kind == JOB_DIST && !j->detached)
+		j->on_msg(j->data, json_incref(j->dist));
 	if (!j->detached)
 		j->on_done(j->data, j->err);
 	job_free(j);
+}
+
+/* GET /distribution/{name}/json: what the registry has for the name. */
+static json_t *distribution_inspect(struct berth_image_job *j, berth_error_t *err)
+{
+	const char *reference = j->ref.digest ? j->ref.digest : j->ref.tag;
+	struct berth_registry *reg =
+	    berth_registry_new(&j->reg, j->ref.domain, j->ref.path, &j->auth, false, err);
+	struct berth_registry_doc doc = { 0 };
+	struct berth_manifest m = { 0 };
+	json_t *platforms = json_array(), *out = NULL;
+	size_t i;
+
+	if (reg == NULL || berth_registry_get_manifest(reg, reference, &doc, err) < 0 ||
+	    berth_manifest_parse(doc.body, doc.len, doc.content_type, &m, err) < 0)
+		goto done;
+	for (i = 0; m.kind == BERTH_MANIFEST_INDEX && i < m.n_manifests; i++) {
+		const struct berth_platform *p = &m.manifests[i].platform;
+		json_t *pj;
+		if (!m.manifests[i].has_platform)
+			continue;
+		pj = json_pack("{s:s, s:s}", "architecture", p->arch ? p->arch : "", "os",
+			       p->os ? p->os : "");
+		if (p->variant)
+			json_object_set_new(pj, "variant", json_string(p->variant));
+		json_array_append_new(platforms, pj);
+	}
+	if (m.kind == BERTH_MANIFEST_IMAGE) {
+		/* a single manifest: its platform is in the config */
+		char *cfg = NULL;
+		struct berth_image_config ic = { 0 };
+		ssize_t n = berth_store_read(j->e->store, m.config.digest, BERTH_CONFIG_MAX_BYTES,
+					     &cfg, NULL);
+		if (n >= 0 && berth_image_config_parse(cfg, (size_t)n, &ic, NULL) == 0)
+			json_array_append_new(
+			    platforms, json_pack("{s:s, s:s}", "architecture",
+						 ic.platform.arch ? ic.platform.arch : "", "os",
+						 ic.platform.os ? ic.platform.os : ""));
+		berth_image_config_release(&ic);
+		free(cfg);
+	}
+	out = json_pack("{s:{s:s, s:s, s:I}, s:O}", "Descriptor", "mediaType", m.media_type,
+			"digest", doc.digest, "size", (json_int_t)doc.len, "Platforms", platforms);
+done:
+	json_decref(platforms);
+	berth_manifest_release(&m);
+	berth_registry_doc_release(&doc);
+	berth_registry_free(reg);
+	return out;
 }
 
 static void *job_thread(void *arg)
@@ -589,6 +643,8 @@ static void *job_thread(void *arg)
 	} else if (j->kind == JOB_LOAD) {
 		berth_image_load(j->e->store, j->e->layers_dir, j->fd, &j->loaded, &j->n_loaded,
 				 &j->err);
+	} else if (j->kind == JOB_DIST) {
+		j->dist = distribution_inspect(j, &j->err);
 	} else {
 		struct berth_push_opts po = { .store = j->opts.store,
 					      .registry = j->opts.registry,
@@ -797,6 +853,23 @@ int berth_engine_save(struct berth_engine *e, json_t *names, int *out_fd, berth_
 	}
 	*out_fd = fds[0];
 	return 0;
+}
+
+struct berth_image_job *berth_engine_distribution(struct berth_engine *e, const char *name,
+						  const struct berth_registry_auth *auth,
+						  berth_job_msg_cb on_result,
+						  berth_job_done_cb on_done, void *data,
+						  berth_error_t *err)
+{
+	struct berth_image_job *j = job_new(e, JOB_DIST, auth, on_result, on_done, data);
+
+	if (berth_ref_parse(name, &j->ref, err) < 0) {
+		job_free(j);
+		return NULL;
+	}
+	berth_ref_default_tag(&j->ref);
+	j->ref_text = berth_ref_string(&j->ref);
+	return job_start(j, err) < 0 ? NULL : j;
 }
 
 struct berth_image_job *berth_engine_load(struct berth_engine *e, int fd, berth_job_msg_cb on_msg,
@@ -1456,4 +1529,81 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 	(void)noprune;
 	row_release(&r);
 	return out;
+}
+
+/* --- prune ------------------------------------------------------------------------------------------- */
+
+static int64_t total_layers_size(struct berth_engine *e)
+{
+	int64_t size = 0;
+	json_t *df = berth_engine_images_df(e, &size);
+
+	json_decref(df);
+	return size;
+}
+
+static bool prune_candidate(struct berth_engine *e, const struct image_row *r,
+			    const struct berth_filters *f, bool only_dangling, int64_t until)
+{
+	size_t i;
+
+	if (only_dangling && !dangling(e, r))
+		return false;
+	if (until >= 0 && r->created * 1000000000LL >= until)
+		return false;
+	if (!berth_filters_match_labels(f, "label", labels_of(r)))
+		return false;
+	/* label!=k=v: keep images that carry it */
+	for (i = 0; i < berth_filters_count(f, "label!"); i++) {
+		json_t *one = json_pack("{s:[s]}", "label", berth_filters_value(f, "label!", i));
+		cleanup_free char *text = json_dumps(one, JSON_COMPACT);
+		struct berth_filters *neg = berth_filters_parse(text, NULL);
+		bool has = neg && berth_filters_match_labels(neg, "label", labels_of(r));
+		berth_filters_free(neg);
+		json_decref(one);
+		if (has)
+			return false;
+	}
+	return true;
+}
+
+json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_filters *f,
+				  berth_error_t *err)
+{
+	static const char *const allowed[] = { "dangling", "until", "label", "label!", NULL };
+	bool only_dangling = true;
+	int64_t until = -1, before;
+	json_t *deleted = json_array();
+	struct rows rs;
+	size_t i;
+
+	if (berth_filters_validate(f, allowed, err) < 0)
+		goto fail;
+	if (berth_filters_count(f, "dangling") > 0) {
+		const char *v = berth_filters_value(f, "dangling", 0);
+		only_dangling = !(strcmp(v, "false") == 0 || strcmp(v, "0") == 0);
+	}
+	if (berth_filters_count(f, "until") > 0 &&
+	    berth_time_parse_timestamp(berth_filters_value(f, "until", 0), berth_time_now_ns(),
+				       &until, err) < 0)
+		goto fail;
+	if (all_rows(e, &rs, err) < 0)
+		goto fail;
+	before = total_layers_size(e);
+	for (i = 0; i < rs.n; i++) {
+		json_t *out;
+		if (!prune_candidate(e, &rs.v[i], f, only_dangling, until))
+			continue;
+		/* no container uses images yet: every candidate goes, by ID */
+		out = berth_engine_image_remove(e, rs.v[i].id, true, false, NULL);
+		if (out)
+			json_array_extend(deleted, out);
+		json_decref(out);
+	}
+	rows_release(&rs);
+	return json_pack("{s:o, s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
+			 (json_int_t)(before - total_layers_size(e)));
+fail:
+	json_decref(deleted);
+	return NULL;
 }

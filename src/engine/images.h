@@ -46,6 +46,13 @@ int berth_engine_save(struct berth_engine *e, json_t *names, int *out_fd, berth_
 struct berth_image_job *berth_engine_load(struct berth_engine *e, int fd, berth_job_msg_cb on_msg,
 					  berth_job_done_cb on_done, void *data,
 					  berth_error_t *err);
+/* GET /distribution/{name}/json on a worker thread: ON_RESULT gets
+ * {"Descriptor": ..., "Platforms": [...]}, then ON_DONE. */
+struct berth_image_job *berth_engine_distribution(struct berth_engine *e, const char *name,
+						  const struct berth_registry_auth *auth,
+						  berth_job_msg_cb on_result,
+						  berth_job_done_cb on_done, void *data,
+						  berth_error_t *err);
 /* Asks the worker to stop; ON_DONE still runs (with ECANCELED or success). */
 void berth_image_job_cancel(struct berth_image_job *job);
 /* After this, the job calls nothing back (its caller went away). */
@@ -68,6 +75,11 @@ int berth_engine_image_tag(struct berth_engine *e, const char *name, const char 
  * {"Untagged": ...} / {"Deleted": ...}. */
 json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool force,
 				  bool noprune, berth_error_t *err);
+
+/* POST /images/prune: dangling images (all unused with dangling=false),
+ * filters until, label, label!. {"ImagesDeleted": [...], "SpaceReclaimed": n}. */
+json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_filters *f,
+				  berth_error_t *err);
 
 /* Counts for /info and the images part of /system/df. */
 int berth_engine_images_count(struct berth_engine *e);

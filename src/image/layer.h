@@ -11,6 +11,7 @@
 #ifndef BERTH_IMAGE_LAYER_H
 #define BERTH_IMAGE_LAYER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,12 +19,15 @@
 #include "base/error.h"
 
 #define BERTH_LAYER_MAX_ENTRIES (1024 * 1024)
-#define BERTH_LAYER_MAX_PATH 4096
-#define BERTH_LAYER_MAX_XATTR (64 * 1024)
+#define BERTH_LAYER_MAX_PATH	4096
+#define BERTH_LAYER_MAX_XATTR	(64 * 1024)
+#define BERTH_LAYER_MAX_XATTRS	128 /* per entry */
+/* Directory mtimes are applied at the end, so their paths are kept until then. */
+#define BERTH_LAYER_MAX_DIR_BYTES (64 * 1024 * 1024)
 
 struct berth_layer_stats {
 	int64_t entries;
-	int64_t size; /* bytes of the uncompressed tar stream */
+	int64_t size;	  /* bytes of the uncompressed tar stream */
 	char diff_id[80]; /* "sha256:<hex>" of the uncompressed tar stream */
 };
 
@@ -43,5 +47,28 @@ int berth_layer_unpack(berth_layer_read_cb read, void *data, int dest_dirfd,
 /* The same, reading from FD. */
 int berth_layer_unpack_fd(int fd, int dest_dirfd, struct berth_layer_stats *stats,
 			  berth_error_t *err);
+
+/* Removes NAME in DIRFD and everything below it, never following symlinks
+ * and whatever the depth (a hostile layer can nest directories about 2000
+ * deep within BERTH_LAYER_MAX_PATH), holding two fds at most. For cleaning
+ * up after a failed unpack; nothing else may change the tree meanwhile.
+ * A missing NAME is fine. */
+int berth_layer_remove_tree(int dirfd, const char *name, berth_error_t *err);
+
+/* Limits and switches of berth_layer_unpack_opts; a zero field means the
+ * default (the BERTH_LAYER_MAX_* constants). */
+struct berth_layer_options {
+	int64_t max_entries;
+	size_t max_path;  /* as PATH_MAX: a name of max_path bytes or more is refused */
+	size_t max_xattr; /* bytes of one xattr value */
+	/* Resolve paths with the O_NOFOLLOW walk used where openat2 is missing
+	 * (kernels before 5.6, seccomp filters); tests force that rare path. */
+	bool no_openat2;
+};
+
+/* berth_layer_unpack with explicit options (NULL = defaults). */
+int berth_layer_unpack_opts(berth_layer_read_cb read, void *data, int dest_dirfd,
+			    const struct berth_layer_options *opts, struct berth_layer_stats *stats,
+			    berth_error_t *err);
 
 #endif
