@@ -24,6 +24,10 @@ teardown() {
 # hex STRING: printf STRING | hex digits (for rawhttp.py send).
 hex() { printf "$1" | od -An -tx1 | tr -d ' \n'; }
 
+# daemon_fds: how many fds the daemon holds.
+daemon_fds() { find "/proc/$DAEMON_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+fds_at_most() { [ "$(daemon_fds)" -le "$1" ]; }
+
 # still_serving: the daemon is alive and answers a fresh client.
 still_serving() {
 	daemon_running || { echo "the daemon died" >&2; return 1; }
@@ -56,10 +60,14 @@ still_serving() {
 	still_serving
 }
 
-@test "http: a body cut short by EOF is dropped" {
-	run $RAW "$SOCK" truncated
+@test "http: bodies cut short by the client closing are dropped and released" {
+	local base
+	base=$(daemon_fds)
+	run $RAW "$SOCK" truncated 60
 	assert_status 0
 	still_serving
+	# Every one of those connections is released, not held until a timeout.
+	wait_for 10 fds_at_most "$base" || { echo "daemon fds: $base before, $(daemon_fds) after" >&2; false; }
 }
 
 @test "http: HTTP/1.0 without Host is served" {
@@ -86,10 +94,14 @@ still_serving() {
 @test "http: stalled clients do not stop the daemon answering others" {
 	# 20 connections stall mid request line, mid headers, mid body and mid
 	# chunk while 200 /_ping requests on fresh connections must succeed.
+	local base
+	base=$(daemon_fds)
 	run $RAW "$SOCK" slow 20 200
 	echo "$output"
 	assert_status 0
 	still_serving
+	# The stalled connections were closed by the client: all released.
+	wait_for 10 fds_at_most "$base" || { echo "daemon fds: $base before, $(daemon_fds) after" >&2; false; }
 }
 
 @test "http: /_ping from another connection succeeds while a request stalls" {

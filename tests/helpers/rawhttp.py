@@ -7,7 +7,8 @@ Python 3 standard library only. Talks to the socket path given, nothing else.
     rawhttp.py SOCK bigheader      a 1 MiB header
     rawhttp.py SOCK biguri         a 1 MiB request target
     rawhttp.py SOCK badchunk       chunked body with a bad chunk size
-    rawhttp.py SOCK truncated      Content-Length body cut short, then EOF
+    rawhttp.py SOCK truncated [N]  N clients (default 1) send a body cut short
+                                   (Content-Length or chunked), then close
     rawhttp.py SOCK send HEX       send these bytes (hex), print the answer;
                                    exit 0 if any answer or close came
     rawhttp.py SOCK hold FILE      send half a request, touch FILE.ready, hold
@@ -23,6 +24,9 @@ Python 3 standard library only. Talks to the socket path given, nothing else.
                                    doing M GET /_ping; all must succeed, on the
                                    same connection
     rawhttp.py SOCK pipeline N     N pipelined GET /_ping in one write
+    rawhttp.py SOCK headping       HEAD /_ping then GET /_ping on one
+                                   connection: the HEAD answer must carry no
+                                   body bytes (the GET answer must parse)
 
 Each malformed-request mode prints one line `result=<status>|closed|timeout`
 (the first answer's status code, or `closed` when the server closed without
@@ -151,6 +155,23 @@ def malformed(path, data, timeout, shut_wr=False):
         s.close()
     print("result=%s" % res)
     return 0 if res == "closed" or res.startswith("4") else 1
+
+
+def mode_truncated(path, n, timeout):
+    """n clients each send a request whose body is cut short, then close."""
+    reqs = [
+        b"POST /v1.47/containers/create HTTP/1.1\r\nHost: berth\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"Image\":",
+        b"POST /v1.47/containers/create HTTP/1.1\r\nHost: berth\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n{\"Ima",
+        b"GET /_ping HTTP/1.1\r\nHost: berth\r\nContent-Length: 10\r\n\r\nabc",
+    ]
+    for i in range(n):
+        s = connect(path, timeout)
+        send_all(s, reqs[i % len(reqs)])
+        s.close()
+    print("truncated=%d" % n)
+    return 0
 
 
 def mode_send(path, data, timeout):
@@ -292,6 +313,24 @@ def mode_concurrent(path, nconn, nreq, timeout):
     return 0 if total == nconn * nreq and not errors and not hung else 1
 
 
+def mode_headping(path, timeout):
+    s = connect(path, timeout)
+    try:
+        s.sendall(b"HEAD /_ping HTTP/1.1\r\nHost: berth\r\n\r\n")
+        r = Reader(s)
+        st1, h1, _ = r.response(head=True)
+        s.sendall(PING)
+        st2, _, body2 = r.response()
+        print("head=%d head_content_length=%s get=%d get_body=%s"
+              % (st1, h1.get("content-length", "-"), st2, body2.decode("latin-1")))
+        return 0 if st1 == 200 and st2 == 200 and body2 == b"OK" else 1
+    except (OSError, ValueError, Closed) as e:
+        print("error: %s: %s" % (type(e).__name__, e))
+        return 1
+    finally:
+        s.close()
+
+
 def mode_pipeline(path, n, timeout):
     s = connect(path, timeout)
     ok = 0
@@ -330,9 +369,7 @@ def main():
                          b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                          b"zz-not-hex\r\n{}\r\n0\r\n\r\n", t)
     if a.mode == "truncated":
-        return malformed(a.sock, b"POST /v1.47/containers/create HTTP/1.1\r\nHost: berth\r\n"
-                         b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"Image\":",
-                         t, shut_wr=True)
+        return mode_truncated(a.sock, int(a.args[0]) if a.args else 1, t)
     if a.mode == "send":
         return mode_send(a.sock, bytes.fromhex(a.args[0]), t)
     if a.mode == "hold":
@@ -343,6 +380,8 @@ def main():
         return mode_slow(a.sock, n, pings, t)
     if a.mode == "concurrent":
         return mode_concurrent(a.sock, int(a.args[0]), int(a.args[1]), t)
+    if a.mode == "headping":
+        return mode_headping(a.sock, t)
     if a.mode == "pipeline":
         return mode_pipeline(a.sock, int(a.args[0]) if a.args else 10, t)
     ap.error("unknown mode %s" % a.mode)
