@@ -107,56 +107,34 @@ ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error
 	return (ssize_t)len;
 }
 
-static int remove_at(int dfd, const char *name, int depth, berth_error_t *err);
-
-static int remove_children(int fd, int depth, berth_error_t *err)
-{
-	cleanup_dir DIR *d = fdopendir(fd);
-	struct dirent *de;
-
-	if (d == NULL) {
-		close(fd);
-		return berth_make_error(err, errno, "opendir: %s", strerror(errno));
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_at(dirfd(d), de->d_name, depth + 1, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Depth-bounded so that a hostile tree cannot exhaust the stack. */
-static int remove_at(int dfd, const char *name, int depth, berth_error_t *err)
-{
-	int fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return berth_make_error(err, errno, "unlink `%s`: %s", name, strerror(errno));
-	if (depth > 256)
-		return berth_make_error(err, ELOOP, "`%s`: tree too deep", name);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return berth_make_error(err, errno, "open `%s`: %s", name, strerror(errno));
-	if (remove_children(fd, depth, err) < 0)
-		return -1;
-	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return berth_make_error(err, errno, "rmdir `%s`: %s", name, strerror(errno));
-	return 0;
-}
-
 int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err)
 {
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno == ENOENT
 			   ? 0
 			   : berth_make_error(err, errno, "open `%s`: %s", dir, strerror(errno));
-	return remove_children(fd, 0, err);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return berth_make_error(err, errno, "opendir `%s`: %s", dir, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		int r;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = de->d_type == DT_DIR ? berth_fs_remove_at_raw(dirfd(d), de->d_name)
+					 : unlinkat(dirfd(d), de->d_name, 0);
+		if (r < 0 && errno == EISDIR)
+			r = berth_fs_remove_at_raw(dirfd(d), de->d_name);
+		if (r < 0 && errno != ENOENT)
+			return berth_make_error(err, errno, "remove `%s/%s`: %s", dir, de->d_name,
+						strerror(errno));
+	}
+	return 0;
 }
 
 struct usage {
@@ -224,4 +202,124 @@ int64_t berth_fs_usage(const char *dir, berth_error_t *err)
 	ret = usage_dir(fd, 0, &u, err);
 	free(u.linked);
 	return ret < 0 ? ret : u.total;
+}
+
+/* ---- removal ------------------------------------------------------------ */
+
+/* A directory being removed: its name in its parent and the
+ * subdirectories still to remove. */
+struct rm_frame {
+	char *name;	/* owned; NULL for the top one */
+	char **subdirs; /* owned */
+	size_t n, cap;
+};
+
+static void rm_frames_free(struct rm_frame *frames, size_t depth)
+{
+	int saved = errno;
+	size_t i;
+
+	while (depth > 0) {
+		struct rm_frame *f = &frames[--depth];
+
+		for (i = 0; i < f->n; i++)
+			free(f->subdirs[i]);
+		free(f->subdirs);
+		free(f->name);
+	}
+	free(frames);
+	errno = saved;
+}
+
+/* Unlinks every non-directory in DIRFD and lists its subdirectories in F. */
+static int scan_dir(int dirfd, struct rm_frame *f)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct stat st;
+
+	if (d == NULL) {
+		berth_closep(&fd);
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type == DT_UNKNOWN &&
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			de->d_type = DT_DIR;
+		if (de->d_type != DT_DIR) {
+			if (unlinkat(dirfd, de->d_name, 0) < 0)
+				return -1;
+			continue;
+		}
+		if (f->n == f->cap) {
+			f->cap = f->cap ? f->cap * 2 : 8;
+			f->subdirs = xrealloc(f->subdirs, f->cap * sizeof(*f->subdirs));
+		}
+		f->subdirs[f->n++] = xstrdup(de->d_name);
+	}
+	return errno ? -1 : 0;
+}
+
+/* Enters the subdirectory SUB (owned) of *CUR and pushes its frame. */
+static int rm_descend(int *cur, struct rm_frame **frames, size_t *depth, char *sub)
+{
+	int fd = openat(*cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct rm_frame *f;
+
+	if (fd < 0) {
+		free(sub);
+		return -1;
+	}
+	close(*cur);
+	*cur = fd;
+	*frames = xrealloc(*frames, (*depth + 1) * sizeof(**frames));
+	f = &(*frames)[(*depth)++];
+	*f = (struct rm_frame){ .name = sub };
+	return scan_dir(fd, f);
+}
+
+/* Goes back up from *CUR to its parent and removes it there. */
+static int rm_ascend(int *cur, struct rm_frame *f)
+{
+	int fd = openat(*cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	close(*cur);
+	*cur = fd;
+	return unlinkat(fd, f->name, AT_REMOVEDIR);
+}
+
+/* Removes the directory NAME in PFD and everything below it, never
+ * following symlinks. Iterative, with two fds at most whatever the depth
+ * and each directory read once: it goes down into one subdirectory at a
+ * time and back up through `..`, which is the real parent since the tree
+ * is ours alone meanwhile. */
+int berth_fs_remove_at_raw(int pfd, const char *name)
+{
+	cleanup_close int cur = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct rm_frame *frames = xzalloc(sizeof(*frames)), *f;
+	size_t depth = 1;
+	int ret = cur < 0 ? -1 : scan_dir(cur, &frames[0]);
+
+	while (ret == 0) {
+		f = &frames[depth - 1];
+		if (f->n > 0) {
+			ret = rm_descend(&cur, &frames, &depth, f->subdirs[--f->n]);
+		} else if (depth == 1) {
+			ret = unlinkat(pfd, name, AT_REMOVEDIR);
+			break;
+		} else {
+			ret = rm_ascend(&cur, f);
+			free(f->subdirs);
+			free(f->name);
+			depth--;
+		}
+	}
+	rm_frames_free(frames, depth);
+	return ret;
 }

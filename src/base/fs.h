@@ -20,6 +20,11 @@ int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t
  * than MAX bytes are refused with EFBIG. Returns the length. */
 ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error_t *err);
 
+/* Removes the directory NAME in PFD and everything below it, at any depth,
+ * with at most two fds open and no symlink followed. Returns 0, or -1 with
+ * errno set (nothing else: a raw helper for callers that report errors). */
+int berth_fs_remove_at_raw(int pfd, const char *name);
+
 /* Removes everything below DIR (not DIR itself), never following symlinks.
  * A missing DIR is fine. */
 int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err);

@@ -31,6 +31,7 @@
 
 #include "base/cleanup.h"
 #include "base/digest.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "image/layer.h"
@@ -421,126 +422,6 @@ static int open_parent(struct unpack *u, const char *path, berth_error_t *err)
 	return entry_error(u, err, errno, "open the parent directory");
 }
 
-/* ---- removal ------------------------------------------------------------ */
-
-/* A directory being removed: its name in its parent and the
- * subdirectories still to remove. */
-struct rm_frame {
-	char *name;	/* owned; NULL for the top one */
-	char **subdirs; /* owned */
-	size_t n, cap;
-};
-
-static void rm_frames_free(struct rm_frame *frames, size_t depth)
-{
-	int saved = errno;
-	size_t i;
-
-	while (depth > 0) {
-		struct rm_frame *f = &frames[--depth];
-
-		for (i = 0; i < f->n; i++)
-			free(f->subdirs[i]);
-		free(f->subdirs);
-		free(f->name);
-	}
-	free(frames);
-	errno = saved;
-}
-
-/* Unlinks every non-directory in DIRFD and lists its subdirectories in F. */
-static int scan_dir(int dirfd, struct rm_frame *f)
-{
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	struct stat st;
-
-	if (d == NULL) {
-		berth_closep(&fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (de->d_type == DT_UNKNOWN &&
-		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode))
-			de->d_type = DT_DIR;
-		if (de->d_type != DT_DIR) {
-			if (unlinkat(dirfd, de->d_name, 0) < 0)
-				return -1;
-			continue;
-		}
-		if (f->n == f->cap) {
-			f->cap = f->cap ? f->cap * 2 : 8;
-			f->subdirs = xrealloc(f->subdirs, f->cap * sizeof(*f->subdirs));
-		}
-		f->subdirs[f->n++] = xstrdup(de->d_name);
-	}
-	return errno ? -1 : 0;
-}
-
-/* Enters the subdirectory SUB (owned) of *CUR and pushes its frame. */
-static int rm_descend(int *cur, struct rm_frame **frames, size_t *depth, char *sub)
-{
-	int fd = openat(*cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct rm_frame *f;
-
-	if (fd < 0) {
-		free(sub);
-		return -1;
-	}
-	close(*cur);
-	*cur = fd;
-	*frames = xrealloc(*frames, (*depth + 1) * sizeof(**frames));
-	f = &(*frames)[(*depth)++];
-	*f = (struct rm_frame){ .name = sub };
-	return scan_dir(fd, f);
-}
-
-/* Goes back up from *CUR to its parent and removes it there. */
-static int rm_ascend(int *cur, struct rm_frame *f)
-{
-	int fd = openat(*cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	close(*cur);
-	*cur = fd;
-	return unlinkat(fd, f->name, AT_REMOVEDIR);
-}
-
-/* Removes the directory NAME in PFD and everything below it, never
- * following symlinks. Iterative, with two fds at most whatever the depth
- * and each directory read once: it goes down into one subdirectory at a
- * time and back up through `..`, which is the real parent since the tree
- * is ours alone meanwhile. */
-static int remove_tree(int pfd, const char *name)
-{
-	cleanup_close int cur = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct rm_frame *frames = xzalloc(sizeof(*frames)), *f;
-	size_t depth = 1;
-	int ret = cur < 0 ? -1 : scan_dir(cur, &frames[0]);
-
-	while (ret == 0) {
-		f = &frames[depth - 1];
-		if (f->n > 0) {
-			ret = rm_descend(&cur, &frames, &depth, f->subdirs[--f->n]);
-		} else if (depth == 1) {
-			ret = unlinkat(pfd, name, AT_REMOVEDIR);
-			break;
-		} else {
-			ret = rm_ascend(&cur, f);
-			free(f->subdirs);
-			free(f->name);
-			depth--;
-		}
-	}
-	rm_frames_free(frames, depth);
-	return ret;
-}
-
 /* Clears the way for BASE in PFD: an existing entry goes, unless both it
  * and the new entry are directories (docker merges those). Returns 1 when a
  * directory was kept, else 0. */
@@ -556,7 +437,7 @@ static int make_room(struct unpack *u, int pfd, const char *base, bool is_dir, b
 	}
 	if (S_ISDIR(st.st_mode) && is_dir)
 		return 1;
-	r = S_ISDIR(st.st_mode) ? remove_tree(pfd, base) : unlinkat(pfd, base, 0);
+	r = S_ISDIR(st.st_mode) ? berth_fs_remove_at_raw(pfd, base) : unlinkat(pfd, base, 0);
 	if (r < 0)
 		return entry_error(u, err, errno, "remove the previous entry");
 	return 0;
@@ -1259,7 +1140,7 @@ int berth_layer_remove_tree(int dirfd, const char *name, berth_error_t *err)
 		return errno == ENOENT
 			   ? 0
 			   : berth_make_error(err, errno, "stat `%s`: %s", name, strerror(errno));
-	r = S_ISDIR(st.st_mode) ? remove_tree(dirfd, name) : unlinkat(dirfd, name, 0);
+	r = S_ISDIR(st.st_mode) ? berth_fs_remove_at_raw(dirfd, name) : unlinkat(dirfd, name, 0);
 	if (r < 0)
 		return berth_make_error(err, errno, "remove `%s`: %s", name, strerror(errno));
 	return 0;
