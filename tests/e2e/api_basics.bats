@@ -268,7 +268,7 @@ teardown() {
 	assert_not_contains "$output" "Error"
 }
 
-@test "docker: unknown object gives a clean 404 error, not a crash" {
+@test "docker: inspect of an unknown container answers 404 No such container" {
 	run timeout 30 "$DOCKER" -H "unix://$SOCK" inspect --type container does-not-exist
 	assert_failure
 	assert_contains "$output" "No such container: does-not-exist"
