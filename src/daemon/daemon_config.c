@@ -463,6 +463,27 @@ static char *joined_keys(json_t *keys)
 	return berth_strbuf_steal(&sb);
 }
 
+/* A value as dockerd prints it in messages (Go's %v): strings bare,
+ * lists as [a b]. */
+static char *go_value(const json_t *v)
+{
+	struct berth_strbuf sb = BERTH_STRBUF_INIT;
+	json_t *it;
+	size_t i;
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (!json_is_array(v))
+		return json_dumps(v, JSON_ENCODE_ANY);
+	berth_strbuf_puts(&sb, "[");
+	json_array_foreach (v, i, it) {
+		cleanup_free char *one = go_value(it);
+		berth_strbuf_printf(&sb, "%s%s", i ? " " : "", one);
+	}
+	berth_strbuf_puts(&sb, "]");
+	return berth_strbuf_steal(&sb);
+}
+
 /* dockerd refuses a file with keys it does not know, and keys the command
  * line also sets; both are checked before anything is applied. */
 static int check_file_keys(struct berth_daemon_config *cfg, json_t *file, const char *name,
@@ -481,9 +502,8 @@ static int check_file_keys(struct berth_daemon_config *cfg, json_t *file, const 
 			continue;
 		}
 		if (json_object_get(cfg->flags, key)) {
-			cleanup_free char *a =
-			    json_dumps(json_object_get(cfg->flags, key), JSON_ENCODE_ANY);
-			cleanup_free char *b = json_dumps(v, JSON_ENCODE_ANY);
+			cleanup_free char *a = go_value(json_object_get(cfg->flags, key));
+			cleanup_free char *b = go_value(v);
 			json_array_append_new(
 			    both, json_sprintf("%s: (from flag: %s, from file: %s)", key, a, b));
 			continue;
