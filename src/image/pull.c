@@ -346,11 +346,14 @@ static int unpack_layer(struct layer_job *j, const char *tmp, struct berth_layer
 	/* an unpack that stopped early makes the download fail with EPIPE */
 	close(steal_fd(&pipe_r));
 	pthread_join(th, NULL);
-	if (j->dl_ret < 0) {
+	/* the first failure is the one to report: an unpack that stopped (disk
+	 * full, hostile entry) makes the download fail with ECANCELED */
+	if (j->dl_ret < 0 && !(uret < 0 && berth_error_code(j->dl_err) == ECANCELED)) {
 		berth_error_release(&uerr);
 		*err = steal_pointer(&j->dl_err);
 		return -1;
 	}
+	berth_error_release(&j->dl_err);
 	if (uret < 0) {
 		*err = uerr;
 		return -1;
