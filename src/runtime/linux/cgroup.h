@@ -1,0 +1,45 @@
+/* cgroup.h: a container's cgroup on v2, v1, and hybrid hosts (v1
+ * controllers with a v2 mount that holds some of them, as on this project's
+ * machines: only the controllers' real hierarchies are used). Ops structs
+ * per version, as crun's cgroup managers. */
+#ifndef BERTH_RUNTIME_LINUX_CGROUP_H
+#define BERTH_RUNTIME_LINUX_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+struct berth_cgroup;
+
+/* Creates the cgroup PATH (OCI linux.cgroupsPath, e.g. "/berth/<id>",
+ * relative to each hierarchy's root; cgroupfs driver), applies RESOURCES
+ * (OCI linux.resources: memory limit/reservation/swap, cpu shares/quota/
+ * period/cpus (cpuset)/mems, pids limit, devices ignored here) and moves PID
+ * into it. ROOT is normally "/sys/fs/cgroup". Limits the host lacks
+ * (e.g. swap accounting) are EINVAL with docker's warning text. */
+struct berth_cgroup *berth_cgroup_create(const char *root, const char *path,
+					 const json_t *resources, pid_t pid, berth_error_t *err);
+/* Opens an existing cgroup (after a daemon restart), without changing it. */
+struct berth_cgroup *berth_cgroup_open(const char *root, const char *path, berth_error_t *err);
+/* Changes limits of a live cgroup (docker update). */
+int berth_cgroup_update(struct berth_cgroup *cg, const json_t *resources, berth_error_t *err);
+/* freezer: pause/unpause */
+int berth_cgroup_freeze(struct berth_cgroup *cg, bool frozen, berth_error_t *err);
+/* Every pid in the cgroup (docker top). Caller frees *PIDS. */
+int berth_cgroup_pids(struct berth_cgroup *cg, pid_t **pids, size_t *n, berth_error_t *err);
+/* Kills every process (SIGKILL), waits for the cgroup to empty, removes it. */
+int berth_cgroup_destroy(struct berth_cgroup *cg, berth_error_t *err);
+/* True once the kernel OOM-killed something in it (memory.events oom_kill on
+ * v2, memory.oom_control under_oom/oom_kill on v1). */
+bool berth_cgroup_oom_killed(struct berth_cgroup *cg);
+/* docker stats: {"cpu_stats":..., "memory_stats":..., "pids_stats":...,
+ * "blkio_stats":...} in the Engine API's shape. */
+json_t *berth_cgroup_stats(struct berth_cgroup *cg, berth_error_t *err);
+void berth_cgroup_free(struct berth_cgroup *cg);
+/* 1 or 2: which layout the host has (hybrid counts as 1). */
+int berth_cgroup_host_version(const char *root);
+
+#endif
