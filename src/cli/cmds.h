@@ -9,5 +9,26 @@ extern const struct berth_command berth_cmd_info;
 extern const struct berth_command berth_cmd_events;
 extern const struct berth_command berth_cmd_system;
 extern const struct berth_command berth_cmd_system_df;
+/* images: top-level commands and the `berth image` group */
+extern const struct berth_command berth_cmd_pull;
+extern const struct berth_command berth_cmd_push;
+extern const struct berth_command berth_cmd_images;
+extern const struct berth_command berth_cmd_history;
+extern const struct berth_command berth_cmd_inspect;
+extern const struct berth_command berth_cmd_load;
+extern const struct berth_command berth_cmd_rmi;
+extern const struct berth_command berth_cmd_save;
+extern const struct berth_command berth_cmd_tag;
+extern const struct berth_command berth_cmd_image;
+extern const struct berth_command berth_cmd_image_history;
+extern const struct berth_command berth_cmd_image_inspect;
+extern const struct berth_command berth_cmd_image_load;
+extern const struct berth_command berth_cmd_image_ls;
+extern const struct berth_command berth_cmd_image_prune;
+extern const struct berth_command berth_cmd_image_pull;
+extern const struct berth_command berth_cmd_image_push;
+extern const struct berth_command berth_cmd_image_rm;
+extern const struct berth_command berth_cmd_image_save;
+extern const struct berth_command berth_cmd_image_tag;
 
 #endif

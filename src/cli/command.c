@@ -176,6 +176,35 @@ static int print_help(const struct berth_command *cmd, const char *path, FILE *t
 	return 0;
 }
 
+/* True when "PARENT NAME" or the top-level "NAME" is among SUB's aliases
+ * ("image rm, image remove, rmi"), as cobra's aliases let `berth image
+ * remove` and `berth image rmi` run `berth image rm`. */
+static bool is_alias(const struct berth_command *sub, const char *parent, const char *name)
+{
+	cleanup_free char *want = xasprintf("%s %s", parent, name);
+	const char *a = sub->aliases;
+
+	while (a && *a) {
+		size_t len;
+		a += strspn(a, ", ");
+		len = strcspn(a, ",");
+		if ((len == strlen(want) && strncmp(a, want, len) == 0) ||
+		    (len == strlen(name) && strncmp(a, name, len) == 0))
+			return true;
+		a += len;
+	}
+	return false;
+}
+
+/* Booleans documented with (default true) start out true. */
+static void bool_defaults(const struct berth_command *cmd, void *opts)
+{
+	for (size_t i = 0; i < cmd->nopts; i++)
+		if (cmd->opts[i].type == BERTH_OPT_BOOL && cmd->opts[i].def &&
+		    strcmp(cmd->opts[i].def, "true") == 0)
+			*(bool *)((char *)opts + cmd->opts[i].offset) = true;
+}
+
 /* A management command parses its own options non-interspersed, so its
  * first positional argument is the subcommand and the rest is the
  * subcommand's to parse (`berth system df -v`). */
@@ -188,7 +217,8 @@ static int run_sub(struct berth_cli *cli, const struct berth_command *cmd, const
 	if (args->n == 0) /* docker shows the help on stderr, status 0 */
 		return print_help(cmd, path, stderr);
 	for (size_t i = 0; i < cmd->nsubs; i++) {
-		if (strcmp(cmd->subs[i]->name, args->v[0]) != 0)
+		if (strcmp(cmd->subs[i]->name, args->v[0]) != 0 &&
+		    !is_alias(cmd->subs[i], cmd->name, args->v[0]))
 			continue;
 		sub_path = xasprintf("%s %s", path, cmd->subs[i]->name);
 		/* args->v[0] is argv[argc - args->n]: run the rest after it */
@@ -221,6 +251,7 @@ int berth_cli_run(struct berth_cli *cli, const struct berth_command *cmd, const 
 	cleanup_free char *msg = NULL;
 	int ret;
 
+	bool_defaults(cmd, opts);
 	ret =
 	    berth_opts_parse(cmd->opts, cmd->nopts, argc, argv, cmd->nsubs == 0, opts, &args, &err);
 	if (ret < 0)

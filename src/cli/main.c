@@ -44,8 +44,13 @@ static const struct berth_command daemon_command = {
 	.short_desc = "Run the berth daemon",
 };
 
+/* listed in help in this order within each group: docker's for the common
+ * commands, by name for the others */
 static const struct berth_command *const commands[] = {
-	&berth_cmd_version, &berth_cmd_info, &berth_cmd_system, &daemon_command, &berth_cmd_events,
+	&berth_cmd_pull,   &berth_cmd_push,    &berth_cmd_images,  &berth_cmd_version,
+	&berth_cmd_info,   &berth_cmd_image,   &berth_cmd_system,  &daemon_command,
+	&berth_cmd_events, &berth_cmd_history, &berth_cmd_inspect, &berth_cmd_load,
+	&berth_cmd_rmi,	   &berth_cmd_save,    &berth_cmd_tag,
 };
 
 static const char root_use[] = "berth [OPTIONS] COMMAND [ARG...]";

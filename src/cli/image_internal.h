@@ -1,0 +1,115 @@
+/* image_internal.h: what the image commands (cmd_image*.c, cmd_pull.c,
+ * cmd_push.c) share: raw API transfers the buffered client does not offer
+ * (extra headers, bodies streamed from or to a file descriptor), docker's
+ * argument-count errors, and the small formatting helpers of docker's
+ * image and history contexts. */
+#ifndef BERTH_CLI_IMAGE_INTERNAL_H
+#define BERTH_CLI_IMAGE_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/strbuf.h"
+#include "cli/cli.h"
+#include "cli/imageref.h"
+#include "cli/jsonmessage.h"
+#include "http/client.h"
+
+/* One streamed API call. Set what applies; the rest stays zero/-1. */
+struct berth_cli_image_xfer {
+	const char *method;
+	const char *path;	      /* unversioned, escaped (berth_cli_image_path) */
+	const char *query;	      /* encoded, may be NULL */
+	const char *registry_auth;    /* X-Registry-Auth value, or NULL */
+	int in_fd;		      /* request body read from here (application/x-tar), or -1 */
+	int out_fd;		      /* response body copied here, or -1 */
+	berth_client_line_cb line_cb; /* else the body is cut into lines for this */
+	void *cb_data;
+	bool json_body; /* out: the Content-Type is application/json (set before the body) */
+};
+
+/* Runs X on the client's daemon (negotiating first). A status >= 400 is an
+ * error with docker's message ("Error response from daemon: ..."), as
+ * berth_client_call_json; a failed write to out_fd is the write's errno. */
+int berth_cli_image_xfer_run(struct berth_client *c, struct berth_cli_image_xfer *x,
+			     berth_error_t *err);
+
+/* docker's checkResponseErr for a response with STATUS >= 400: the JSON
+ * `message` as "Error response from daemon: MESSAGE", the body as text when
+ * it is not JSON; the errno follows the status (404 ENOENT, ...). */
+int berth_cli_image_http_error(long status, const char *content_type, const char *body, size_t len,
+			       const char *path, berth_error_t *err);
+
+/* The X-Registry-Auth value for REF's registry, from the docker config as
+ * the docker CLI finds it ("e30=" when there is none). Problems with the
+ * config are warnings on stderr, never errors. Caller frees. */
+char *berth_cli_image_registry_auth(const struct berth_imageref *ref);
+
+/* Runs X and displays its body, a JSON message stream, on stdout (nothing
+ * when QUIET) as docker's jsonmessage does; AUX (may be NULL) gets the aux
+ * members. An in-band error ends it with that error's message. */
+int berth_cli_image_stream(struct berth_client *c, struct berth_cli_image_xfer *x, bool quiet,
+			   berth_jsonmessage_aux_cb aux, void *aux_data, berth_error_t *err);
+
+/* "/images/NAME/SUFFIX" with NAME escaped as Go's url.URL escapes a path
+ * ("/" ":" "@" kept, " " "%" "?" "#" encoded). Caller frees. */
+char *berth_cli_image_path(const char *name, const char *suffix);
+
+/* docker's argument errors (cli.ExactArgs, RequiresMinArgs, ...) for the
+ * command at PATH ("berth image tag") with USE ("tag SOURCE TARGET"):
+ * "berth: 'PATH' requires N arguments" and the usage lines. Returns < 0. */
+int berth_cli_image_args_exact(const char *path, const char *use, size_t want, berth_error_t *err);
+int berth_cli_image_args_min(const char *path, const char *use, size_t want, berth_error_t *err);
+int berth_cli_image_args_max(const char *path, const char *use, size_t max, berth_error_t *err);
+
+/* docker's FilterOpt: "name=value" (validates an option value). */
+int berth_cli_image_validate_filter(const char *value, berth_error_t *err);
+
+/* The `filters` query value for FILTERS ("name=value" each, names lower-
+ * cased and both trimmed, as docker's FilterOpt), plus KEY=VALUE when KEY
+ * is not NULL; NULL when there is no filter at all. Caller frees. */
+char *berth_cli_image_filters(const struct berth_strv *filters, const char *key, const char *value);
+
+/* An error with errno E and the message "FMT...: <strerror(E)>", worded as
+ * Go words errno values ("open x: no such file or directory"). */
+int berth_cli_image_syserr(berth_error_t *err, int e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* stringid.TruncateID: without "sha256:", at most 12 characters. */
+char *berth_cli_image_short_id(const char *id);
+
+/* Go's time.Unix(SEC, 0).String() in local time:
+ * "2024-01-01 00:00:00 +0000 UTC". */
+void berth_cli_image_time_string(struct berth_strbuf *out, int64_t sec);
+
+/* units.HumanDuration(now - SEC) + " ago": "2 years ago". */
+void berth_cli_image_time_ago(struct berth_strbuf *out, int64_t sec);
+
+/* Appends V as Go's json.Marshal on a map (a formatter context's
+ * MarshalJSON) writes it: keys as they are, <, > and & escaped. */
+void berth_cli_image_json_row(struct berth_strbuf *out, const json_t *v);
+
+/* Renders ROWS (objects) through FORMAT as docker's formatter.Context
+ * does, with HEADER for tables. "json" prints each row with
+ * berth_cli_image_json_row, since docker's contexts marshal themselves,
+ * and a field a row lacks is an error naming CTX_TYPE, the Go type of
+ * docker's context ("*formatter.imageContext"), as on a Go struct. */
+int berth_cli_image_write_rows(const char *format, const json_t *rows, const json_t *header,
+			       const char *ctx_type, berth_error_t *err);
+
+/* True when stdout is a terminal (docker's Out().IsTerminal()). */
+bool berth_cli_image_stdout_is_tty(void);
+
+/* The width of stdout's terminal, which docker's progress bars use; 0 when
+ * unknown. */
+int berth_cli_image_stdout_width(void);
+
+/* The number from key K of object O (0 when absent). */
+int64_t berth_cli_image_num(const json_t *o, const char *k);
+/* The string from key K of object O ("" when absent). */
+const char *berth_cli_image_str(const json_t *o, const char *k);
+
+#endif
