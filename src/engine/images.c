@@ -164,7 +164,7 @@ static json_t *refs_of(struct berth_engine *e, const char *id, bool digests)
 	sqlite3_stmt *st =
 	    prepare(e,
 		    "SELECT ref FROM image_refs WHERE image_id = ? AND is_digest = ? "
-		    "ORDER BY tagged_at, ref",
+		    "ORDER BY ref",
 		    NULL);
 	json_t *arr = json_array();
 
@@ -278,7 +278,7 @@ struct berth_image_job {
 	int fd;	      /* owned: JOB_SAVE writes the archive to it, JOB_LOAD reads it */
 	json_t *dist; /* owned, JOB_DIST: the distribution inspect answer */
 	berth_error_t err;
-	atomic_int thread_done;	      /* the worker has posted its last call */
+	pthread_t thread;	      /* joined by job_finish, or at shutdown */
 	struct berth_image_job *next; /* e->image_jobs */
 };
 
@@ -483,7 +483,12 @@ static void finish_pull(struct berth_image_job *j)
 		j->on_msg(j->data, json_pack("{s:s}", "status", digest));
 		j->on_msg(j->data, json_pack("{s:s}", "status", status));
 	}
-	berth_events_publish(j->e->events, "image", "pull", fam, json_pack("{s:s}", "name", fam));
+	{
+		/* docker: Actor.ID "busybox:latest", name "busybox" */
+		cleanup_free char *repo = berth_ref_familiar_name(&j->ref);
+		berth_events_publish(j->e->events, "image", "pull", fam,
+				     json_pack("{s:s}", "name", repo));
+	}
 }
 
 /* dockerd records the pushed manifest as a RepoDigest of the image. */
@@ -565,6 +570,8 @@ static void job_finish(void *data)
 {
 	struct berth_image_job *j = data;
 
+	/* posting this was the thread's last act: the join is immediate */
+	pthread_join(j->thread, NULL);
 	job_flush(j);
 	if (j->err == NULL && j->kind == JOB_PULL)
 		finish_pull(j);
@@ -655,8 +662,8 @@ static void *job_thread(void *arg)
 		berth_push(&po, &j->ref, j->image_id, j->manifests, j->pushed, &j->pushed_size,
 			   &j->err);
 	}
+	/* the last touch of J: job_finish joins this thread, then frees J */
 	berth_loop_post(j->e->loop, job_finish, j);
-	atomic_store(&j->thread_done, 1);
 	return NULL;
 }
 
@@ -700,14 +707,8 @@ static struct berth_image_job *job_new(struct berth_engine *e, enum job_kind kin
 
 static int job_start(struct berth_image_job *j, berth_error_t *err)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-	int rc;
+	int rc = pthread_create(&j->thread, NULL, job_thread, j);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&th, &attr, job_thread, j);
-	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		job_free(j);
 		return berth_make_error(err, EAGAIN, "cannot start a worker thread");
@@ -884,21 +885,22 @@ struct berth_image_job *berth_engine_load(struct berth_engine *e, int fd, berth_
 void berth_engine_image_jobs_stop(struct berth_engine *e)
 {
 	struct berth_image_job *j;
-	int waited;
 
 	for (j = e->image_jobs; j; j = j->next) {
 		j->detached = true;
 		atomic_store(&j->cancel, 1);
 	}
-	/* a cancelled transfer stops at its next chunk or stall timeout */
+	/* A cancelled transfer stops at its next chunk or stall timeout. The
+	 * loop no longer runs, so a job_finish already posted never will: the
+	 * job is freed here, once its thread is gone. */
 	while (e->image_jobs) {
+		struct timespec deadline;
 		j = e->image_jobs;
-		for (waited = 0; !atomic_load(&j->thread_done) && waited < 60000; waited += 10) {
-			struct timespec ts = { 0, 10000000L };
-			nanosleep(&ts, NULL);
-		}
-		if (!atomic_load(&j->thread_done)) {
-			berth_log_warn("a pull did not stop in time; leaving it");
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += 60;
+		if (pthread_timedjoin_np(j->thread, NULL, &deadline) != 0) {
+			berth_log_warn("an image job did not stop in time; leaving it");
+			pthread_detach(j->thread);
 			e->image_jobs = j->next;
 			continue;
 		}
@@ -930,7 +932,39 @@ static json_t *labels_of(const struct image_row *r)
 	return json_is_object(l) ? l : NULL;
 }
 
-static json_t *image_summary(struct berth_engine *e, const struct image_row *r, int api_version)
+/* docker matches `reference` filters against the familiar name:tag and the
+ * name alone. */
+static bool ref_matches(const struct berth_filters *f, const char *full)
+{
+	cleanup_free char *name = xstrndup(full, strcspn(full, "@"));
+	char *colon = strrchr(name, ':');
+	size_t k;
+
+	if (colon && !strchr(colon, '/'))
+		*colon = '\0';
+	for (k = 0; k < berth_filters_count(f, "reference"); k++) {
+		const char *pat = berth_filters_value(f, "reference", k);
+		if (fnmatch(pat, full, 0) == 0 || fnmatch(pat, name, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* With a reference filter, an image shows only the names that match. */
+static void keep_matching(json_t *names, const struct berth_filters *f)
+{
+	size_t i = 0;
+
+	while (i < json_array_size(names)) {
+		if (ref_matches(f, json_string_value(json_array_get(names, i))))
+			i++;
+		else
+			json_array_remove(names, i);
+	}
+}
+
+static json_t *image_summary(struct berth_engine *e, const struct image_row *r, int api_version,
+			     const struct berth_filters *f)
 {
 	json_t *labels = labels_of(r);
 	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:o, s:i}", "Id", r->id,
@@ -941,6 +975,10 @@ static json_t *image_summary(struct berth_engine *e, const struct image_row *r, 
 
 	if (api_version < 1044)
 		json_object_set_new(j, "VirtualSize", json_integer(r->size));
+	if (f && berth_filters_has(f, "reference")) {
+		keep_matching(json_object_get(j, "RepoTags"), f);
+		keep_matching(json_object_get(j, "RepoDigests"), f);
+	}
 	return j;
 }
 
@@ -990,34 +1028,6 @@ static bool dangling(struct berth_engine *e, const struct image_row *r)
 }
 
 /* docker matches `reference` filters against the familiar name and name:tag. */
-static bool match_reference(struct berth_engine *e, const struct image_row *r,
-			    const struct berth_filters *f)
-{
-	json_t *tags, *digests, *it;
-	size_t i, k;
-	bool ok = false;
-
-	if (!berth_filters_has(f, "reference"))
-		return true;
-	tags = refs_of(e, r->id, false);
-	digests = refs_of(e, r->id, true);
-	json_array_extend(tags, digests);
-	json_array_foreach (tags, i, it) {
-		const char *full = json_string_value(it);
-		cleanup_free char *name = xstrndup(full, strcspn(full, "@"));
-		char *colon = strrchr(name, ':');
-		if (colon && !strchr(colon, '/'))
-			*colon = '\0';
-		for (k = 0; k < berth_filters_count(f, "reference") && !ok; k++) {
-			const char *pat = berth_filters_value(f, "reference", k);
-			ok = fnmatch(pat, full, 0) == 0 || fnmatch(pat, name, 0) == 0;
-		}
-	}
-	json_decref(tags);
-	json_decref(digests);
-	return ok;
-}
-
 static int time_bound(struct berth_engine *e, const struct berth_filters *f, const char *key,
 		      int64_t *out, berth_error_t *err)
 {
@@ -1045,6 +1055,7 @@ json_t *berth_engine_images_list(struct berth_engine *e, const struct berth_filt
 	int64_t before, since;
 	int want_dangling = -1;
 	struct rows rs;
+	json_t *sum;
 	json_t *out;
 	size_t i;
 
@@ -1069,10 +1080,16 @@ json_t *berth_engine_images_list(struct berth_engine *e, const struct berth_filt
 		const struct image_row *r = &rs.v[i];
 		if ((want_dangling >= 0 && dangling(e, r) != (want_dangling == 1)) ||
 		    (before >= 0 && r->created >= before) || (since >= 0 && r->created <= since) ||
-		    !match_reference(e, r, f) ||
 		    !berth_filters_match_labels(f, "label", labels_of(r)))
 			continue;
-		json_array_append_new(out, image_summary(e, r, api_version));
+		sum = image_summary(e, r, api_version, f);
+		if (berth_filters_has(f, "reference") &&
+		    json_array_size(json_object_get(sum, "RepoTags")) == 0 &&
+		    json_array_size(json_object_get(sum, "RepoDigests")) == 0) {
+			json_decref(sum);
+			continue;
+		}
+		json_array_append_new(out, sum);
 	}
 	rows_release(&rs);
 	(void)digests; /* RepoDigests are always listed, as dockerd does */
@@ -1102,7 +1119,7 @@ json_t *berth_engine_images_df(struct berth_engine *e, int64_t *layers_size)
 		return out;
 	}
 	for (i = 0; i < rs.n; i++) {
-		json_array_append_new(out, image_summary(e, &rs.v[i], 1047));
+		json_array_append_new(out, image_summary(e, &rs.v[i], 1047, NULL));
 		json_array_foreach (rs.v[i].layers, k, it) {
 			const char *chain = json_string_value(it);
 			if (chain && !json_object_get(seen, chain)) {
@@ -1146,7 +1163,8 @@ static json_t *graph_driver(struct berth_engine *e, const struct image_row *r)
 	if (top)
 		json_object_set_new(data, "UpperDir", json_string(top));
 	berth_strbuf_release(&lower);
-	return json_pack("{s:s, s:o}", "Name", "overlay2", "Data", data);
+	/* moby marshals Data before Name */
+	return json_pack("{s:o, s:s}", "Data", data, "Name", "overlay2");
 }
 
 static json_t *inspect_row(struct berth_engine *e, const struct image_row *r, int api_version)
