@@ -49,21 +49,35 @@ static void write_line(struct berth_http_stream *st, json_t *msg)
 	}
 }
 
-/* docker's wording for the two failures clients recognise. */
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* moby's translatePullError: the registry's error code decides the words
+ * clients look for ("manifest unknown", "repository does not exist"). */
 static char *pull_error_text(const struct pull_req *pr, const berth_error_t err)
 {
 	if (pr->familiar == NULL)
 		return xstrdup(err->msg);
-	switch (err->code) {
-	case ENOENT:
+	if (starts_with(err->msg, "manifest unknown"))
 		return xasprintf("manifest for %s not found: %s", pr->familiar, err->msg);
-	case EACCES:
+	if (starts_with(err->msg, "name unknown"))
+		return xasprintf("repository %s not found: %s", pr->name, err->msg);
+	if (starts_with(err->msg, "denied"))
 		return xasprintf(
 		    "pull access denied for %s, repository does not exist or may require 'docker login': %s",
 		    pr->name, err->msg);
-	default:
-		return xstrdup(err->msg);
-	}
+	return xstrdup(err->msg);
+}
+
+static unsigned pull_error_status(const struct pull_req *pr, const berth_error_t err)
+{
+	if (pr->familiar &&
+	    (starts_with(err->msg, "manifest unknown") || starts_with(err->msg, "name unknown") ||
+	     starts_with(err->msg, "denied")))
+		return 404;
+	return err->code == EACCES ? 401 : berth_http_status_for_errno(err->code);
 }
 
 static void finish_stream(struct pull_req *pr)
@@ -108,8 +122,7 @@ static void reply_failure(struct berth_http_req *req, void *ctx)
 	cleanup_free char *m =
 	    pr->err ? pull_error_text(pr, pr->err) : xstrdup("pull ended without a result");
 
-	berth_http_reply_error(req, berth_http_status_for_errno(pr->err ? pr->err->code : EIO),
-			       "%s", m);
+	berth_http_reply_error(req, pr->err ? pull_error_status(pr, pr->err) : 500, "%s", m);
 	pull_req_free(pr);
 }
 
@@ -200,9 +213,11 @@ void api_images_create(struct berth_http_req *req, void *ctx)
 		berth_http_reply_berror(req, err);
 		return;
 	}
-	if ((plat && *plat && berth_platform_parse(plat, &platform, &err) < 0) ||
-	    berth_registry_auth_decode(berth_http_req_header(req, "X-Registry-Auth"), &auth, &err) <
-		0) {
+	/* dockerd pulls without credentials when the header cannot be decoded */
+	if (berth_registry_auth_decode(berth_http_req_header(req, "X-Registry-Auth"), &auth, NULL) <
+	    0)
+		memset(&auth, 0, sizeof(auth));
+	if (plat && *plat && berth_platform_parse(plat, &platform, &err) < 0) {
 		berth_ref_release(&ref);
 		berth_platform_release(&platform);
 		berth_http_reply_berror(req, err);

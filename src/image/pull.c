@@ -29,7 +29,8 @@ struct pull {
 	pthread_mutex_t lock; /* guards next_layer and first_err */
 	size_t next_layer;
 	berth_error_t first_err;
-	bool *skip; /* layers already present */
+	bool *skip;	 /* layers already present */
+	bool had_config; /* the image was in the store before this pull */
 };
 
 /* --- helpers ------------------------------------------------------------------------- */
@@ -193,7 +194,8 @@ static int fetch_config(struct pull *p, struct berth_registry *reg, berth_error_
 	if (d->size > BERTH_CONFIG_MAX_BYTES)
 		return berth_make_error(err, EINVAL, "image config %s is larger than %d bytes",
 					d->digest, BERTH_CONFIG_MAX_BYTES);
-	if (!berth_store_has(p->o->store, d->digest)) {
+	p->had_config = berth_store_has(p->o->store, d->digest);
+	if (!p->had_config) {
 		m.w = berth_store_blob_begin(p->o->store, d->digest, d->size,
 					     BERTH_CONFIG_MAX_BYTES, err);
 		if (m.w == NULL)
@@ -355,6 +357,13 @@ static int unpack_layer(struct layer_job *j, const char *tmp, struct berth_layer
 	}
 	berth_error_release(&j->dl_err);
 	if (uret < 0) {
+		/* bytes that are not what the manifest promised explain a bad archive */
+		berth_error_t cerr = NULL;
+		if (j->dl_ret == 0 && berth_blob_writer_check(j->w, &cerr) < 0) {
+			berth_error_release(&uerr);
+			*err = cerr;
+			return -1;
+		}
 		*err = uerr;
 		return -1;
 	}
@@ -503,9 +512,9 @@ static void *layer_worker(void *arg)
 
 static int check_layers(struct pull *p, berth_error_t *err)
 {
-	size_t i, n = p->manifest.n_layers;
+	size_t i, n = p->manifest.n_layers, present = 0;
 
-	p->skip = xcalloc(n, sizeof(bool));
+	p->skip = xcalloc(n + 1, sizeof(bool));
 	for (i = 0; i < n; i++) {
 		const struct berth_descriptor *d = &p->manifest.layers[i];
 		int64_t size = berth_layer_size(p->o->layers_dir, p->out->chain_ids[i], NULL);
@@ -517,10 +526,14 @@ static int check_layers(struct pull *p, berth_error_t *err)
 		if (size >= 0) {
 			p->skip[i] = true;
 			p->out->layer_sizes[i] = size;
-			layer_status(p, i, "Already exists");
-		} else
-			layer_status(p, i, "Pulling fs layer");
+			present++;
+		}
 	}
+	/* an image already here: docker prints no layer lines at all */
+	if (p->had_config && present == n)
+		return 0;
+	for (i = 0; i < n; i++)
+		layer_status(p, i, p->skip[i] ? "Already exists" : "Pulling fs layer");
 	return 0;
 }
 

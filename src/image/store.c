@@ -144,21 +144,34 @@ void berth_blob_writer_abort(struct berth_blob_writer *w)
 	free(w);
 }
 
+static int verify(struct berth_blob_writer *w, char *got, berth_error_t *err)
+{
+	berth_sha256_final(w->hash, got);
+	if (w->expected_size >= 0 && w->written != w->expected_size)
+		return berth_make_error(err, EINVAL,
+					"blob %s: size mismatch: want %lld bytes, got %lld", got,
+					(long long)w->expected_size, (long long)w->written);
+	if (w->expected && strcmp(w->expected, got) != 0)
+		return berth_make_error(err, EINVAL, "digest mismatch: want %s, got %s",
+					w->expected, got);
+	return 0;
+}
+
+int berth_blob_writer_check(struct berth_blob_writer *w, berth_error_t *err)
+{
+	char got[BERTH_DIGEST_LEN + 1];
+
+	return verify(w, got, err);
+}
+
 int berth_blob_writer_commit(struct berth_blob_writer *w, char *out_digest, berth_error_t *err)
 {
 	char got[BERTH_DIGEST_LEN + 1];
 	cleanup_free char *path = NULL;
 	int ret = 0;
 
-	berth_sha256_final(w->hash, got);
-	if (w->expected_size >= 0 && w->written != w->expected_size)
-		ret = berth_make_error(err, EINVAL,
-				       "blob %s: size mismatch: want %lld bytes, got %lld", got,
-				       (long long)w->expected_size, (long long)w->written);
-	else if (w->expected && strcmp(w->expected, got) != 0)
-		ret = berth_make_error(err, EINVAL, "digest mismatch: want %s, got %s", w->expected,
-				       got);
-	else if (fsync(w->fd) < 0)
+	ret = verify(w, got, err);
+	if (ret == 0 && fsync(w->fd) < 0)
 		ret = berth_make_error(err, errno, "fsync blob: %s", strerror(errno));
 	if (ret == 0) {
 		path = berth_store_blob_path(w->store, got);

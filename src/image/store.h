@@ -37,6 +37,9 @@ int64_t berth_blob_writer_size(const struct berth_blob_writer *w);
  * case. A mismatch is EINVAL ("digest mismatch: want X, got Y"). OUT_DIGEST
  * (BERTH_DIGEST_LEN + 1 bytes, may be NULL) gets the digest. */
 int berth_blob_writer_commit(struct berth_blob_writer *w, char *out_digest, berth_error_t *err);
+/* Checks digest and size like commit but publishes nothing; W can then
+ * only be aborted. For telling a corrupt download from a bad archive. */
+int berth_blob_writer_check(struct berth_blob_writer *w, berth_error_t *err);
 /* Drops what was written and frees W. NULL is fine. */
 void berth_blob_writer_abort(struct berth_blob_writer *w);
 
