@@ -20,8 +20,13 @@ berth_bench_start() {
 		--data-root "$BENCH_DATA/berth" --exec-root "$BENCH_RUN/berth-exec" \
 		--pidfile "$BENCH_BERTH_PID" --registry-mirror "http://$BENCH_REGISTRY" \
 		--config-file /dev/null >>"$BENCH_LOGS/berth.log" 2>&1 </dev/null &
-	bench_wait_ping "$BENCH_BERTH_SOCK" "$BENCH_BERTH_PID" 20 ||
-		bench_die "berth did not start (see $BENCH_LOGS/berth.log)"
+	local pid=$! i
+	for ((i = 0; i < 200; i++)); do
+		bench_ping "$BENCH_BERTH_SOCK" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	bench_die "berth did not start (see $BENCH_LOGS/berth.log)"
 }
 
 berth_bench_stop() {
