@@ -16,7 +16,16 @@ json_t *berth_seccomp_default_profile(const json_t *caps);
 /* Loads an OCI `linux.seccomp` object into the kernel for the calling
  * process (after no_new_privileges, right before execve). Unknown syscall
  * names are skipped (the kernel may be older), unknown actions/operators are
- * EINVAL. */
+ * EINVAL. NULL (seccomp=unconfined) loads nothing. The filter does not set
+ * no_new_privileges itself: without it the kernel wants CAP_SYS_ADMIN, so
+ * then call this before the capabilities are lowered, as runc does (every
+ * syscall the runtime makes afterwards must pass the filter; docker's
+ * profile allows capset, prctl, setresuid and execve). */
 int berth_seccomp_apply(const json_t *seccomp, berth_error_t *err);
+
+/* Builds the filter of SECCOMP as berth_seccomp_apply would, without
+ * loading it: validation at create time, and the fuzz harness. Returns the
+ * number of rules added (>= 0). */
+int berth_seccomp_check(const json_t *seccomp, berth_error_t *err);
 
 #endif
