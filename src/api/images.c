@@ -77,7 +77,8 @@ static unsigned pull_error_status(const struct pull_req *pr, const berth_error_t
 	    (starts_with(err->msg, "manifest unknown") || starts_with(err->msg, "name unknown") ||
 	     starts_with(err->msg, "denied")))
 		return 404;
-	return err->code == EACCES ? 401 : berth_http_status_for_errno(err->code);
+	/* 401 would make the docker CLI prompt for a login; 403 is a plain refusal */
+	return berth_http_status_for_errno(err->code);
 }
 
 static void finish_stream(struct pull_req *pr)
