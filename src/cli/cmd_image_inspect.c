@@ -454,8 +454,12 @@ static void join_error(berth_error_t *all, berth_error_t *e)
 		*all = steal_pointer(e);
 		return;
 	}
-	berth_make_error(all, (*all)->code, "%s\n%s", (*all)->msg, (*e)->msg);
+	berth_error_t joined = NULL;
+
+	berth_make_error(&joined, (*all)->code, "%s\n%s", (*all)->msg, (*e)->msg);
+	berth_error_release(all);
 	berth_error_release(e);
+	*all = joined;
 }
 
 static int inspect_all(struct berth_cli *cli, const struct inspect_opts *opts, const char *type,
