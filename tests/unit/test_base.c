@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/filters.h"
 #include "base/fs.h"
+#include "base/jsonlog.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
@@ -179,6 +180,105 @@ static void test_timestamp(void **state)
 			    "3 minutes");
 }
 
+struct collected {
+	struct berth_strbuf text;
+	int n;
+};
+
+static int collect(void *data, const struct berth_jsonlog_entry *e)
+{
+	struct collected *c = data;
+
+	berth_strbuf_printf(&c->text, "%s:%.*s", e->stream, (int)e->len, e->log);
+	c->n++;
+	return 0;
+}
+
+static void test_jsonlog(void **state)
+{
+	char dir[] = "/tmp/berth-log-XXXXXX";
+	cleanup_free char *path = NULL, *text = NULL;
+	struct berth_jsonlog_query q = {
+		.tail = -1, .stdout_ = true, .stderr_ = true, .max_files = 3
+	};
+	struct collected c = { BERTH_STRBUF_INIT, 0 };
+	berth_error_t err = NULL;
+	struct berth_jsonlog_writer *w;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/c-json.log", dir);
+	w = berth_jsonlog_open(path, 0, 1, &err);
+	assert_non_null(w);
+	assert_int_equal(berth_jsonlog_write(w, "stdout", "one\ntw", 6, 1000000000LL, false, &err),
+			 0);
+	assert_int_equal(berth_jsonlog_write(w, "stderr", "err\n", 4, 2000000000LL, false, &err),
+			 0);
+	assert_int_equal(
+	    berth_jsonlog_write(w, "stdout", "o\n\xff\n", 4, 3000000000LL, false, &err), 0);
+	berth_jsonlog_close(w);
+	assert_true(berth_fs_read_file(path, 4096, &text, &err) > 0);
+	assert_non_null(strstr(
+	    text,
+	    "{\"log\":\"one\\n\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01Z\"}\n"));
+	assert_int_equal(berth_jsonlog_read(path, &q, collect, &c, &err), 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.text.buf,
+			    "stdout:one\nstderr:err\nstdout:two\nstdout:\xef\xbf\xbd\n");
+	berth_strbuf_reset(&c.text);
+	c.n = 0;
+	q.tail = 2;
+	q.stderr_ = false;
+	berth_jsonlog_read(path, &q, collect, &c, &err);
+	assert_string_equal(c.text.buf, "stdout:two\nstdout:\xef\xbf\xbd\n");
+	berth_strbuf_reset(&c.text);
+	q.tail = -1;
+	q.stderr_ = true;
+	q.since_ns = 2000000000LL;
+	q.until_ns = 2500000000LL;
+	berth_jsonlog_read(path, &q, collect, &c, &err);
+	assert_string_equal(c.text.buf, "stderr:err\n");
+	berth_strbuf_release(&c.text);
+	assert_int_equal(berth_fs_remove_tree_contents(dir, &err), 0);
+	rmdir(dir);
+}
+
+static void test_jsonlog_rotate(void **state)
+{
+	char dir[] = "/tmp/berth-log-XXXXXX";
+	cleanup_free char *path = NULL, *r1 = NULL, *r3 = NULL;
+	struct berth_jsonlog_query q = {
+		.tail = -1, .stdout_ = true, .stderr_ = true, .max_files = 3
+	};
+	struct collected c = { BERTH_STRBUF_INIT, 0 };
+	berth_error_t err = NULL;
+	struct berth_jsonlog_writer *w;
+	int i;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/c-json.log", dir);
+	r1 = xasprintf("%s.1", path);
+	r3 = xasprintf("%s.3", path);
+	w = berth_jsonlog_open(path, 200, 3, &err);
+	for (i = 0; i < 20; i++) {
+		char line[16];
+		snprintf(line, sizeof(line), "line %02d\n", i);
+		assert_int_equal(
+		    berth_jsonlog_write(w, "stdout", line, strlen(line), (int64_t)i, false, &err),
+		    0);
+	}
+	berth_jsonlog_close(w);
+	assert_int_equal(access(r1, F_OK), 0);
+	assert_int_not_equal(access(r3, F_OK), 0);
+	berth_jsonlog_read(path, &q, collect, &c, &err);
+	/* the newest lines survive, in order */
+	assert_non_null(strstr(c.text.buf, "stdout:line 19\n"));
+	assert_null(strstr(c.text.buf, "line 00"));
+	assert_true(c.n < 20 && c.n >= 5);
+	berth_strbuf_release(&c.text);
+	assert_int_equal(berth_fs_remove_tree_contents(dir, &err), 0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_log_escape),    cmocka_unit_test(test_fs_atomic),
 		cmocka_unit_test(test_filters_forms), cmocka_unit_test(test_filters_invalid),
 		cmocka_unit_test(test_duration),      cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_jsonlog),	      cmocka_unit_test(test_jsonlog_rotate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
