@@ -16,21 +16,31 @@ struct berth_cgroup;
 
 /* Creates the cgroup PATH (OCI linux.cgroupsPath, e.g. "/berth/<id>",
  * relative to each hierarchy's root; cgroupfs driver), applies RESOURCES
- * (OCI linux.resources: memory limit/reservation/swap, cpu shares/quota/
- * period/cpus (cpuset)/mems, pids limit, devices ignored here) and moves PID
- * into it. ROOT is normally "/sys/fs/cgroup". Limits the host lacks
- * (e.g. swap accounting) are EINVAL with docker's warning text. */
+ * (OCI linux.resources: memory limit/reservation/swap/swappiness/
+ * disableOOMKiller, cpu shares/quota/period/cpus (cpuset)/mems, pids
+ * limit, and the `devices` rules: devices.allow/deny on v1, an eBPF
+ * filter on v2; other fields are ignored) and moves PID into it (0: no
+ * process yet). ROOT is normally "/sys/fs/cgroup". Limits the host lacks
+ * (e.g. swap accounting) are EINVAL with docker's warning text; a value
+ * the kernel refuses is an error naming the file. On failure the
+ * directories it made are removed again (best effort). */
 struct berth_cgroup *berth_cgroup_create(const char *root, const char *path,
 					 const json_t *resources, pid_t pid, berth_error_t *err);
-/* Opens an existing cgroup (after a daemon restart), without changing it. */
+/* Opens an existing cgroup (after a daemon restart), without changing it.
+ * ENOENT when no hierarchy has it. */
 struct berth_cgroup *berth_cgroup_open(const char *root, const char *path, berth_error_t *err);
 /* Changes limits of a live cgroup (docker update). */
 int berth_cgroup_update(struct berth_cgroup *cg, const json_t *resources, berth_error_t *err);
-/* freezer: pause/unpause */
+/* freezer: pause/unpause; returns once the kernel reports the state
+ * (v1 freezer.state, v2 cgroup.events), EBUSY after 5 s. ENOTSUP without
+ * a freezer. */
 int berth_cgroup_freeze(struct berth_cgroup *cg, bool frozen, berth_error_t *err);
 /* Every pid in the cgroup (docker top). Caller frees *PIDS. */
 int berth_cgroup_pids(struct berth_cgroup *cg, pid_t **pids, size_t *n, berth_error_t *err);
-/* Kills every process (SIGKILL), waits for the cgroup to empty, removes it. */
+/* Kills every process (SIGKILL; v2 cgroup.kill first), thawing a frozen
+ * cgroup, waits for the cgroup to empty (EBUSY after 10 s), removes its
+ * directory and any below it in every hierarchy. Parents such as
+ * "/berth" are kept. */
 int berth_cgroup_destroy(struct berth_cgroup *cg, berth_error_t *err);
 /* True once the kernel OOM-killed something in it (memory.events oom_kill on
  * v2, memory.oom_control under_oom/oom_kill on v1). */
@@ -41,5 +51,10 @@ json_t *berth_cgroup_stats(struct berth_cgroup *cg, berth_error_t *err);
 void berth_cgroup_free(struct berth_cgroup *cg);
 /* 1 or 2: which layout the host has (hybrid counts as 1). */
 int berth_cgroup_host_version(const char *root);
+/* What the host's cgroups can limit, for `docker info` and dockerd's
+ * create-time warnings: a new object {"version": 1|2, "memory", "swap",
+ * "memory_reservation", "swappiness", "oom_kill_disable", "cpu_shares",
+ * "cpu_cfs", "cpuset", "pids", "freezer", "blkio": booleans}. */
+json_t *berth_cgroup_host_info(const char *root);
 
 #endif
