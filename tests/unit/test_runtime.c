@@ -1,5 +1,9 @@
 /* test_runtime.c: the OCI spec parser (the spec's own example-config.json
- * and broken variants), mount options and sysctl rules. */
+ * and broken variants), mount options, sysctl rules, PATH lookup, fd
+ * closing, the sync protocol, paths resolved inside a root (openat2 and
+ * the fallback walk), hooks and berth-oci's state files. Nothing here
+ * needs privileges; the container itself is exercised by
+ * tests/e2e/runtime_oci.bats. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -8,15 +12,26 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/xalloc.h"
+#include "runtime/runtime.h"
+#include "runtime/runtime_internal.h"
 #include "runtime/spec.h"
+#include "runtime/state.h"
 
 /* opencontainers/runtime-spec schema/example-config.json (shared/ref),
  * compacted */
@@ -375,6 +390,358 @@ static void test_names(void **state)
 	assert_int_equal(berth_spec_ns_flag(BERTH_NS_MOUNT), CLONE_NEWNS);
 }
 
+static void test_cgroup_path(void **state)
+{
+	berth_error_t err = NULL;
+	cleanup_spec struct berth_spec *s = parse_minimal("", "", &err);
+	cleanup_free char *a = NULL, *b = NULL, *c = NULL;
+
+	(void)state;
+	a = berth_runtime_cgroup_path(s, "abc");
+	assert_string_equal(a, "/berth/abc");
+	s->cgroups_path = xstrdup("libpod_parent/x");
+	b = berth_runtime_cgroup_path(s, "abc");
+	assert_string_equal(b, "/libpod_parent/x");
+	free(s->cgroups_path);
+	s->cgroups_path = xstrdup("/a/b");
+	c = berth_runtime_cgroup_path(s, "abc");
+	assert_string_equal(c, "/a/b");
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static char *make_tmpdir(void)
+{
+	char *d = xstrdup("/tmp/berth-test-runtime.XXXXXX");
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rm_tree(const char *dir)
+{
+	cleanup_free char *parent = xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	cleanup_close int pfd = -1;
+
+	*slash = '\0';
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(pfd >= 0);
+	assert_int_equal(berth_fs_remove_at_raw(pfd, slash + 1), 0);
+}
+
+static void write_file(const char *path, const char *data, mode_t mode)
+{
+	berth_error_t err = NULL;
+	assert_int_equal(berth_fs_write_atomic(path, data, strlen(data), mode, &err), 0);
+}
+
+static void test_lookup_path(void **state)
+{
+	cleanup_free char *dir = make_tmpdir();
+	cleanup_free char *exe = xasprintf("%s/prog", dir);
+	cleanup_free char *noexec = xasprintf("%s/data", dir);
+	cleanup_free char *pathvar = xasprintf("PATH=/nonexistent:%s", dir);
+	char *env[] = { pathvar, NULL };
+	char *noenv[] = { NULL };
+	berth_error_t err = NULL;
+	char *out = NULL;
+
+	(void)state;
+	write_file(exe, "#!/bin/sh\n", 0755);
+	write_file(noexec, "x", 0644);
+	assert_int_equal(berth_rt_lookup_path("prog", env, &out, &err), 0);
+	assert_string_equal(out, exe);
+	free(out);
+	assert_int_equal(berth_rt_lookup_path(exe, noenv, &out, &err), 0);
+	free(out);
+	assert_true(berth_rt_lookup_path("nope", env, &out, &err) < 0);
+	assert_int_equal(err->code, ENOENT);
+	assert_string_equal(err->msg, "exec: \"nope\": executable file not found in $PATH");
+	berth_error_release(&err);
+	/* found but not executable: that is what is reported (126) */
+	assert_true(berth_rt_lookup_path("data", env, &out, &err) < 0);
+	assert_int_equal(err->code, geteuid() == 0 ? EACCES : EACCES);
+	berth_error_release(&err);
+	assert_true(berth_rt_lookup_path("/nonexistent/x", env, &out, &err) < 0);
+	assert_int_equal(err->code, ENOENT);
+	assert_non_null(strstr(err->msg, "no such file"));
+	berth_error_release(&err);
+	rm_tree(dir);
+}
+
+static void test_close_fds(void **state)
+{
+	int a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int b = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int c = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int keep[2] = { b, -1 };
+	berth_error_t err = NULL;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_true(a > 2 && b > 2 && c > 2);
+	pid = fork();
+	if (pid == 0) {
+		if (berth_rt_close_fds_from(a, keep, 2, &err) < 0)
+			_exit(2);
+		_exit(fcntl(a, F_GETFD) < 0 && fcntl(b, F_GETFD) >= 0 && fcntl(c, F_GETFD) < 0 ? 0
+											       : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(a);
+	close(b);
+	close(c);
+}
+
+static void test_sync_roundtrip(void **state)
+{
+	int sv[2], got = -1;
+	struct berth_rt_sync_hdr h;
+	char text[64];
+	struct stat st1, st2;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(berth_rt_sync_send(sv[1], SYNC_ERROR, ENOENT, "exec: nope", -1), 0);
+	assert_int_equal(berth_rt_sync_send(sv[1], SYNC_PTY, 0, NULL, 0), 0);
+	assert_int_equal(berth_rt_sync_recv(sv[0], &h, text, sizeof(text), &got), 1);
+	assert_int_equal(h.type, SYNC_ERROR);
+	assert_int_equal(h.code, ENOENT);
+	assert_string_equal(text, "exec: nope");
+	assert_int_equal(got, -1);
+	assert_int_equal(berth_rt_sync_recv(sv[0], &h, text, sizeof(text), &got), 1);
+	assert_int_equal(h.type, SYNC_PTY);
+	assert_true(got > 2);
+	assert_int_equal(fstat(0, &st1), 0);
+	assert_int_equal(fstat(got, &st2), 0);
+	assert_true(st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev);
+	close(got);
+	close(sv[1]);
+	assert_int_equal(berth_rt_sync_recv(sv[0], &h, text, sizeof(text), NULL), 0);
+	close(sv[0]);
+}
+
+/* A root with a symlink pointing out of it: resolution stays inside. */
+static void check_in_root(int (*open_fn)(int, const char *, int))
+{
+	cleanup_free char *dir = make_tmpdir();
+	cleanup_free char *sub = xasprintf("%s/etc", dir);
+	cleanup_free char *inner = xasprintf("%s/etc/passwd", dir);
+	cleanup_free char *esc = xasprintf("%s/escape", dir);
+	cleanup_free char *rel = xasprintf("%s/up", dir);
+	cleanup_close int root = -1, fd = -1;
+	struct stat a, b;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(inner, "inside\n", 0644);
+	assert_int_equal(symlink("/etc/passwd", esc), 0);
+	assert_int_equal(symlink("../../../../etc/passwd", rel), 0);
+	root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_fn(root, "/escape", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(inner, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	close(fd);
+	fd = open_fn(root, "up", O_PATH);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_true(a.st_ino == b.st_ino);
+	close(fd);
+	fd = open_fn(root, "/proc/self/fd/0", O_RDONLY);
+	assert_true(fd < 0);
+	fd = -1;
+	rm_tree(dir);
+}
+
+static int open_in_root_fn(int root, const char *p, int flags)
+{
+	berth_error_t err = NULL;
+	int fd = berth_rt_open_in_root(root, p, flags, &err);
+	berth_error_release(&err);
+	return fd;
+}
+
+static void test_open_in_root(void **state)
+{
+	(void)state;
+	check_in_root(open_in_root_fn);
+}
+
+/* the walk used where openat2 is missing (Linux < 5.6), forced */
+static void test_walk_in_root(void **state)
+{
+	(void)state;
+	check_in_root(berth_rt_walk_in_root);
+}
+
+static void test_ensure_in_root(void **state)
+{
+	cleanup_free char *dir = make_tmpdir();
+	cleanup_free char *made = xasprintf("%s/a/b/c", dir);
+	cleanup_free char *file = xasprintf("%s/a/f", dir);
+	cleanup_free char *link = xasprintf("%s/a/out", dir);
+	cleanup_close int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_error_t err = NULL;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = berth_rt_ensure_in_root(root, "/a/b/c", true, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(made, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	fd = berth_rt_ensure_in_root(root, "/a/f", false, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(file, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* a dangling absolute link is followed inside the root, never out */
+	assert_int_equal(symlink("/berth-test-should-not-exist", link), 0);
+	fd = berth_rt_ensure_in_root(root, "/a/out/x", true, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(access("/berth-test-should-not-exist", F_OK), -1);
+	rm_tree(dir);
+}
+
+static void test_home_and_start_time(void **state)
+{
+	cleanup_free char *home = berth_rt_home_of(0);
+	bool zombie = true;
+
+	(void)state;
+	assert_string_equal(home, "HOME=/root");
+	assert_true(berth_runtime_pid_start_time(getpid(), &zombie) > 0);
+	assert_false(zombie);
+	assert_int_equal(berth_runtime_pid_start_time(INT32_MAX - 1, NULL), 0);
+}
+
+/* ------------------------------------------------------------ hooks */
+
+static void test_hooks(void **state)
+{
+	cleanup_free char *dir = make_tmpdir();
+	cleanup_free char *out = xasprintf("%s/state", dir);
+	cleanup_free char *doc = xasprintf(
+	    MINIMAL, "",
+	    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+	    "\"cat > \\\"$0\\\"\",\"%s\"]}],\"poststop\":[{\"path\":\"/bin/sh\",\"args\":["
+	    "\"sh\",\"-c\",\"exit 3\"]}],\"prestart\":[{\"path\":\"/bin/sleep\",\"args\":["
+	    "\"sleep\",\"5\"],\"timeout\":1}]}");
+	cleanup_free char *full = NULL;
+	cleanup_free char *st = NULL;
+	cleanup_free char *got = NULL;
+	berth_error_t err = NULL;
+	cleanup_spec struct berth_spec *s = NULL;
+
+	(void)state;
+	full = xasprintf(doc, out);
+	s = parse_str(full, &err);
+	assert_non_null(s);
+	st = berth_runtime_state_json("c1", "running", 42, "/b", s);
+	assert_int_equal(berth_runtime_run_hooks(s, BERTH_HOOK_POSTSTART, st, &err), 0);
+	assert_true(berth_fs_read_file(out, 4096, &got, &err) > 0);
+	assert_string_equal(got, st);
+	assert_non_null(strstr(got, "\"pid\":42"));
+	assert_true(berth_runtime_run_hooks(s, BERTH_HOOK_POSTSTOP, st, &err) < 0);
+	assert_non_null(strstr(err->msg, "status 3"));
+	berth_error_release(&err);
+	assert_true(berth_runtime_run_hooks(s, BERTH_HOOK_PRESTART, st, &err) < 0);
+	assert_int_equal(err->code, ETIMEDOUT);
+	berth_error_release(&err);
+	assert_int_equal(berth_runtime_run_hooks(s, BERTH_HOOK_CREATE_CONTAINER, st, &err), 0);
+	rm_tree(dir);
+}
+
+/* ------------------------------------------------------------ state */
+
+static void test_state_ids(void **state)
+{
+	berth_error_t err = NULL;
+
+	(void)state;
+	assert_int_equal(berth_state_check_id("abc-DEF_1.2+x", &err), 0);
+	assert_true(berth_state_check_id("", &err) < 0);
+	berth_error_release(&err);
+	assert_true(berth_state_check_id("../x", &err) < 0);
+	berth_error_release(&err);
+	assert_true(berth_state_check_id("a/b", &err) < 0);
+	berth_error_release(&err);
+	assert_true(berth_state_check_id(".hidden", &err) < 0);
+	berth_error_release(&err);
+}
+
+static void test_state_roundtrip(void **state)
+{
+	cleanup_free char *root = make_tmpdir();
+	struct berth_oci_state s = { 0 }, r;
+	berth_error_t err = NULL;
+	json_t *o;
+
+	(void)state;
+	assert_int_equal(berth_state_create_dir(root, "c1", &err), 0);
+	assert_true(berth_state_create_dir(root, "c1", &err) < 0);
+	assert_int_equal(err->code, EEXIST);
+	berth_error_release(&err);
+	s.id = "c1";
+	s.bundle = "/b";
+	s.rootfs = "/b/rootfs";
+	s.created = "2026-01-01T00:00:00Z";
+	s.cgroup_path = "/berth/c1";
+	s.pid = getpid();
+	s.start_time = berth_runtime_pid_start_time(getpid(), NULL);
+	s.annotations = json_pack("{s:s}", "k", "v");
+	assert_int_equal(berth_state_save(root, &s, &err), 0);
+	assert_int_equal(berth_state_load(root, "c1", &r, &err), 0);
+	assert_string_equal(r.bundle, "/b");
+	assert_string_equal(r.cgroup_path, "/berth/c1");
+	assert_int_equal(r.pid, getpid());
+	assert_string_equal(berth_state_status(root, &r), "running");
+	r.start_time++; /* a reused pid */
+	assert_string_equal(berth_state_status(root, &r), "stopped");
+	r.start_time--;
+	o = berth_state_to_json(&r, "running");
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "running");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(o, "annotations"), "k")), "v");
+	json_decref(o);
+	berth_state_release(&r);
+	json_decref(s.annotations);
+	assert_true(berth_state_load(root, "nope", &r, &err) < 0);
+	assert_int_equal(err->code, ENOENT);
+	assert_non_null(strstr(err->msg, "does not exist"));
+	berth_error_release(&err);
+	assert_int_equal(berth_state_remove(root, "c1", &err), 0);
+	rm_tree(root);
+}
+
+static void test_exec_fifo(void **state)
+{
+	cleanup_free char *dir = make_tmpdir();
+	cleanup_free char *fifo = xasprintf("%s/exec.fifo", dir);
+	berth_error_t err = NULL;
+	int fd;
+	char b = 0;
+
+	(void)state;
+	assert_int_equal(berth_runtime_make_exec_fifo(fifo, &err), 0);
+	/* nobody waits on it: ESRCH, and the FIFO stays */
+	assert_true(berth_runtime_start_fifo(fifo, &err) < 0);
+	assert_int_equal(err->code, ESRCH);
+	berth_error_release(&err);
+	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(berth_runtime_start_fifo(fifo, &err), 0);
+	assert_int_equal(read(fd, &b, 1), 1);
+	assert_int_equal(access(fifo, F_OK), -1);
+	close(fd);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +756,18 @@ int main(void)
 		cmocka_unit_test(test_process_parse),
 		cmocka_unit_test(test_sysctl_rules),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_cgroup_path),
+		cmocka_unit_test(test_lookup_path),
+		cmocka_unit_test(test_close_fds),
+		cmocka_unit_test(test_sync_roundtrip),
+		cmocka_unit_test(test_open_in_root),
+		cmocka_unit_test(test_walk_in_root),
+		cmocka_unit_test(test_ensure_in_root),
+		cmocka_unit_test(test_home_and_start_time),
+		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_state_ids),
+		cmocka_unit_test(test_state_roundtrip),
+		cmocka_unit_test(test_exec_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
