@@ -689,10 +689,12 @@ static void test_v1_lifecycle(void **state)
 	pid_t *pids = NULL;
 	size_t n = 0;
 	int status;
-	cleanup_free char *leaf = xasprintf(ROOT "/memory/%s/life", top);
-	cleanup_free char *parent = xasprintf(ROOT "/memory/%s", top);
-	cleanup_free char *path = xasprintf("/%s/life", top);
+	char leaf[256], parent[256], path[256];
 
+	/* stack buffers: skip() longjmps past cleanup attributes */
+	snprintf(leaf, sizeof(leaf), ROOT "/memory/%s/life", top);
+	snprintf(parent, sizeof(parent), ROOT "/memory/%s", top);
+	snprintf(path, sizeof(path), "/%s/life", top);
 	if (need_root() < 0 || !is_v1_root()) {
 		if (geteuid() == 0)
 			print_message("skipped: no v1 memory hierarchy at " ROOT "\n");
@@ -899,10 +901,11 @@ static void test_v2_core(void **state)
 	size_t n = 0;
 	json_t *s, *up;
 	int status;
-	cleanup_free char *leaf = xasprintf(UNIFIED "/%s/v2", top);
-	cleanup_free char *ev = xasprintf(UNIFIED "/%s/v2/cgroup.events", top);
+	char leaf[256], ev[256];
 	cleanup_free char *events = NULL;
 
+	snprintf(leaf, sizeof(leaf), UNIFIED "/%s/v2", top);
+	snprintf(ev, sizeof(ev), UNIFIED "/%s/v2/cgroup.events", top);
 	if (need_root() < 0) {
 		skip();
 		return;
