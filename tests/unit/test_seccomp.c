@@ -444,6 +444,32 @@ static void test_skips(void **state)
 	json_decref(o);
 }
 
+static bool in_array(const json_t *a, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach (a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+static void test_features(void **state)
+{
+	json_t *f = berth_seccomp_features();
+
+	assert_true(json_is_true(json_object_get(f, "enabled")));
+	assert_true(in_array(json_object_get(f, "actions"), "SCMP_ACT_ERRNO"));
+	assert_false(in_array(json_object_get(f, "actions"), "SCMP_ACT_NOTIFY"));
+	assert_true(in_array(json_object_get(f, "operators"), "SCMP_CMP_MASKED_EQ"));
+	assert_true(in_array(json_object_get(f, "archs"), "SCMP_ARCH_X86_64"));
+	assert_true(in_array(json_object_get(f, "archs"), "SCMP_ARCH_AARCH64"));
+	assert_true(in_array(json_object_get(f, "knownFlags"), "SECCOMP_FILTER_FLAG_LOG"));
+	assert_true(in_array(json_object_get(f, "supportedFlags"), "SECCOMP_FILTER_FLAG_LOG"));
+	json_decref(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_default_errno_and_trace),
 		cmocka_unit_test(test_invalid_objects),
 		cmocka_unit_test(test_skips),
+		cmocka_unit_test(test_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

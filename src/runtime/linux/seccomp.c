@@ -391,6 +391,28 @@ static int build(const json_t *seccomp, scmp_filter_ctx *out, berth_error_t *err
 	return rules;
 }
 
+json_t *berth_seccomp_features(void)
+{
+	json_t *acts = json_array(), *ops = json_array(), *archs = json_array();
+	json_t *known = json_array(), *supported = json_array();
+	size_t i;
+
+	for (i = 0; i < BERTH_ARRAY_SIZE(actions); i++)
+		json_array_append_new(acts, json_string(actions[i].name));
+	for (i = 0; i < BERTH_ARRAY_SIZE(operators); i++)
+		json_array_append_new(ops, json_string(operators[i].name));
+	for (i = 0; i < BERTH_ARRAY_SIZE(arches); i++)
+		if (arches[i].arch != 0)
+			json_array_append_new(archs, json_string(arches[i].name));
+	for (i = 0; i < BERTH_ARRAY_SIZE(flags); i++) {
+		json_array_append_new(known, json_string(flags[i].name));
+		if (flags[i].attr != 0)
+			json_array_append_new(supported, json_string(flags[i].name));
+	}
+	return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", acts, "operators",
+			 ops, "archs", archs, "knownFlags", known, "supportedFlags", supported);
+}
+
 int berth_seccomp_check(const json_t *seccomp, berth_error_t *err)
 {
 	cleanup_seccomp scmp_filter_ctx ctx = NULL;

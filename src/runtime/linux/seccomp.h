@@ -28,4 +28,9 @@ int berth_seccomp_apply(const json_t *seccomp, berth_error_t *err);
  * number of rules added (>= 0). */
 int berth_seccomp_check(const json_t *seccomp, berth_error_t *err);
 
+/* What berth_seccomp_apply understands, in the shape of the OCI
+ * features document's `linux.seccomp` ("enabled", "actions", "operators",
+ * "archs", "knownFlags", "supportedFlags"): a new object. */
+json_t *berth_seccomp_features(void);
+
 #endif
