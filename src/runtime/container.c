@@ -311,7 +311,9 @@ static int place_in_cgroup(struct create_ctx *x, berth_error_t *err)
 	x->cgroup = berth_cgroup_create(root, path, res ? res : x->spec->resources, x->pid, err);
 	if (x->cgroup == NULL)
 		return berth_error_wrap(err, "cgroup `%s`", path);
-	if (berth_rt_sync_send(x->parent_sync, SYNC_GO, 0, NULL, -1) < 0)
+	/* a child that failed already has its error waiting for converse() */
+	if (berth_rt_sync_send(x->parent_sync, SYNC_GO, 0, NULL, -1) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET)
 		return berth_make_error(err, errno, "sync: %s", strerror(errno));
 	return 0;
 }
