@@ -256,10 +256,11 @@ static int validate_values(struct berth_daemon_config *cfg, berth_error_t *err)
 						json_string_value(it));
 	json_array_foreach (cfg->engine.registry_mirrors, i, it) {
 		const char *m = json_string_value(it);
+		const char *sep = strstr(m, "://");
 		if (strncmp(m, "http://", 7) != 0 && strncmp(m, "https://", 8) != 0)
-			return berth_make_error(
-			    err, EINVAL, "invalid mirror: unsupported scheme \"%s\" in \"%s\"", "",
-			    m);
+			return berth_make_error(err, EINVAL,
+						"invalid mirror: unsupported scheme \"%.*s\" in \"%s\"",
+						sep ? (int)(sep - m) : 0, m, m);
 	}
 	return 0;
 }
