@@ -257,10 +257,14 @@ static int validate_values(struct berth_daemon_config *cfg, berth_error_t *err)
 	json_array_foreach (cfg->engine.registry_mirrors, i, it) {
 		const char *m = json_string_value(it);
 		const char *sep = strstr(m, "://");
+		if (sep == NULL)
+			return berth_make_error(err, EINVAL,
+						"invalid mirror: no scheme specified for \"%s\": must use either 'https://' or 'http://'",
+						m);
 		if (strncmp(m, "http://", 7) != 0 && strncmp(m, "https://", 8) != 0)
 			return berth_make_error(err, EINVAL,
 						"invalid mirror: unsupported scheme \"%.*s\" in \"%s\"",
-						sep ? (int)(sep - m) : 0, m, m);
+						(int)(sep - m), m, m);
 	}
 	return 0;
 }
