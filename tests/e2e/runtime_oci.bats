@@ -52,6 +52,8 @@ teardown_file() {
 	for id in $(ls "$STATE" 2>/dev/null); do
 		"$OCI" --root "$STATE" delete --force "$id" >/dev/null 2>&1
 	done
+	# the parent cgroup the cgroupsPath test made (cgroup.c keeps parents)
+	rmdir /sys/fs/cgroup/*/berth-e2e /sys/fs/cgroup/berth-e2e 2>/dev/null
 	[ -n "${T:-}" ] || return 0
 	# podman's overlay mounts, if a test left any
 	grep -F " $T/" /proc/self/mountinfo 2>/dev/null | awk '{print $5}' | sort -r |
