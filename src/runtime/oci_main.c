@@ -32,7 +32,9 @@
 #include "base/fs.h"
 #include "base/timeutil.h"
 #include "base/xalloc.h"
+#include "runtime/linux/caps.h"
 #include "runtime/linux/cgroup.h"
+#include "runtime/linux/seccomp.h"
 #include "runtime/runtime.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -1141,27 +1143,45 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* The OCI features document (features-schema.json), from what the
+ * library and the linux/ modules actually handle. */
 static int cmd_features(int argc, char **argv)
 {
+	static const char *const hooks[] = { "prestart", "createRuntime", "poststart", "poststop" };
+	static const char *const opts[] = {
+		"bind",	   "rbind",    "ro",	      "rw",	    "nosuid",	   "suid",
+		"nodev",   "dev",      "noexec",      "exec",	    "private",	   "rprivate",
+		"shared",  "rshared",  "slave",	      "rslave",	    "unbindable",  "runbindable",
+		"noatime", "relatime", "strictatime", "nodiratime", "nosymfollow", "sync",
+	};
+	static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid", "uts" };
+	json_t *doc, *a;
+	char *out;
+	size_t i;
+
 	(void)argc;
 	(void)argv;
-	printf("{\n"
-	       "  \"ociVersionMin\": \"1.0.0\",\n"
-	       "  \"ociVersionMax\": \"" OCI_SPEC_VERSION "\",\n"
-	       "  \"hooks\": [\"prestart\", \"createRuntime\", \"poststart\", \"poststop\"],\n"
-	       "  \"mountOptions\": [\"bind\", \"rbind\", \"ro\", \"rw\", \"nosuid\", "
-	       "\"suid\", \"nodev\", \"dev\", \"noexec\", \"exec\", \"private\", "
-	       "\"rprivate\", \"shared\", \"rshared\", \"slave\", \"rslave\", "
-	       "\"noatime\", \"relatime\", \"strictatime\", \"nosymfollow\"],\n"
-	       "  \"linux\": {\n"
-	       "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", "
-	       "\"pid\", \"uts\"],\n"
-	       "    \"cgroup\": {\"v1\": true, \"v2\": true, \"systemd\": false},\n"
-	       "    \"seccomp\": {\"enabled\": true},\n"
-	       "    \"apparmor\": {\"enabled\": false},\n"
-	       "    \"selinux\": {\"enabled\": false}\n"
-	       "  }\n"
-	       "}\n");
+	doc = json_pack("{s:s, s:s, s:{s:o, s:{s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}}}",
+			"ociVersionMin", "1.0.0", "ociVersionMax", OCI_SPEC_VERSION, "linux",
+			"capabilities", berth_caps_all(), "cgroup", "v1", 1, "v2", 1, "systemd", 0,
+			"seccomp", berth_seccomp_features(), "apparmor", "enabled", 0, "selinux",
+			"enabled", 0);
+	a = json_array();
+	for (i = 0; i < BERTH_ARRAY_SIZE(hooks); i++)
+		json_array_append_new(a, json_string(hooks[i]));
+	json_object_set_new(doc, "hooks", a);
+	a = json_array();
+	for (i = 0; i < BERTH_ARRAY_SIZE(opts); i++)
+		json_array_append_new(a, json_string(opts[i]));
+	json_object_set_new(doc, "mountOptions", a);
+	a = json_array();
+	for (i = 0; i < BERTH_ARRAY_SIZE(ns); i++)
+		json_array_append_new(a, json_string(ns[i]));
+	json_object_set_new(json_object_get(doc, "linux"), "namespaces", a);
+	out = json_dumps(doc, JSON_INDENT(2));
+	printf("%s\n", out);
+	free(out);
+	json_decref(doc);
 	return 0;
 }
 
