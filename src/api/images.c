@@ -10,7 +10,7 @@
 #include "base/filters.h"
 #include "base/xalloc.h"
 #include "engine/images.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 /* --- POST /images/create (pull) ---------------------------------------------------------------- */
 

@@ -158,24 +158,24 @@ static void group_refs(const json_t *refs, bool want_digest, json_t *map)
 	json_t *v;
 
 	json_array_foreach (refs, i, v) {
-		struct berth_imageref r;
+		struct berth_ref r;
 		berth_error_t ignored = NULL;
 		cleanup_free char *name = NULL;
 		const char *part;
 		json_t *list;
 
-		if (berth_imageref_parse(json_string_value(v), &r, &ignored) < 0) {
+		if (berth_ref_parse(json_string_value(v), &r, &ignored) < 0) {
 			berth_error_release(&ignored);
 			continue;
 		}
 		part = want_digest ? r.digest : r.tag;
-		name = berth_imageref_familiar_name(&r);
+		name = berth_ref_familiar_name(&r);
 		list = json_object_get(map, name);
 		if (part && list == NULL)
 			json_object_set_new(map, name, list = json_array());
 		if (part)
 			json_array_append_new(list, json_string(part));
-		berth_imageref_release(&r);
+		berth_ref_release(&r);
 	}
 }
 

@@ -11,7 +11,7 @@
 #include "cli/auth.h"
 #include "cli/image_internal.h"
 
-char *berth_cli_image_registry_auth(const struct berth_imageref *ref)
+char *berth_cli_image_registry_auth(const struct berth_ref *ref)
 {
 	cleanup_free char *dir = berth_auth_config_dir();
 	cleanup_error berth_error_t err = NULL;

@@ -28,21 +28,21 @@ static int bad_reference(const char *s, berth_error_t *err)
 /* The query for TARGET: repo and, after TagNameOnly, tag. */
 static int tag_query(const char *target, char **query, berth_error_t *err)
 {
-	struct berth_imageref ref;
+	struct berth_ref ref;
 	cleanup_free char *name = NULL;
 
-	if (berth_imageref_parse(target, &ref, err) < 0)
+	if (berth_ref_parse(target, &ref, err) < 0)
 		return bad_reference(target, err);
 	if (ref.digest) {
-		berth_imageref_release(&ref);
+		berth_ref_release(&ref);
 		return berth_make_error(err, EINVAL,
 					"refusing to create a tag with a digest reference");
 	}
-	berth_imageref_default_tag(&ref);
-	name = berth_imageref_name(&ref);
+	berth_ref_default_tag(&ref);
+	name = berth_ref_name(&ref);
 	berth_client_query_add(query, "repo", name);
 	berth_client_query_add(query, "tag", ref.tag);
-	berth_imageref_release(&ref);
+	berth_ref_release(&ref);
 	return 0;
 }
 
@@ -55,7 +55,7 @@ static int run_tag(struct berth_cli *cli, const struct berth_strv *args, const c
 
 	if (args->n != 2)
 		return berth_cli_image_args_exact(path, tag_use, 2, err);
-	if (berth_imageref_check_any(args->v[0], err) < 0)
+	if (berth_ref_check_any(args->v[0], err) < 0)
 		return bad_reference(args->v[0], err);
 	if (tag_query(args->v[1], &query, err) < 0)
 		return -1;

@@ -35,14 +35,14 @@ static const struct berth_opt pull_options[] = {
 };
 
 /* What the API's `tag` gets: the digest, else the tag (client.ImagePull). */
-static const char *api_tag(const struct berth_imageref *ref)
+static const char *api_tag(const struct berth_ref *ref)
 {
 	return ref->digest ? ref->digest : ref->tag;
 }
 
-static char *pull_query(const struct pull_opts *opts, const struct berth_imageref *ref)
+static char *pull_query(const struct pull_opts *opts, const struct berth_ref *ref)
 {
-	cleanup_free char *name = berth_imageref_name(ref);
+	cleanup_free char *name = berth_ref_name(ref);
 	const char *platform = opts->platform ? opts->platform : getenv("DOCKER_DEFAULT_PLATFORM");
 	char *query = NULL;
 
@@ -60,17 +60,17 @@ static char *pull_query(const struct pull_opts *opts, const struct berth_imagere
 }
 
 /* docker's runPull checks, in its order; prints "Using default tag". */
-static int pull_reference(const struct pull_opts *opts, const char *arg, struct berth_imageref *ref,
+static int pull_reference(const struct pull_opts *opts, const char *arg, struct berth_ref *ref,
 			  berth_error_t *err)
 {
-	if (berth_imageref_parse(arg, ref, err) < 0)
+	if (berth_ref_parse(arg, ref, err) < 0)
 		return -1;
-	if (opts->all_tags && !berth_imageref_name_only(ref)) {
-		berth_imageref_release(ref);
+	if (opts->all_tags && !berth_ref_name_only(ref)) {
+		berth_ref_release(ref);
 		return berth_make_error(err, EINVAL, "tag can't be used with --all-tags/-a");
 	}
-	if (!opts->all_tags && berth_imageref_name_only(ref)) {
-		berth_imageref_default_tag(ref);
+	if (!opts->all_tags && berth_ref_name_only(ref)) {
+		berth_ref_default_tag(ref);
 		if (!opts->quiet) {
 			printf("Using default tag: %s\n", ref->tag);
 			fflush(stdout);
@@ -82,7 +82,7 @@ static int pull_reference(const struct pull_opts *opts, const char *arg, struct 
 static int run_pull(struct berth_cli *cli, struct pull_opts *opts, const struct berth_strv *args,
 		    const char *path, berth_error_t *err)
 {
-	struct berth_imageref ref;
+	struct berth_ref ref;
 	struct berth_client *client;
 	cleanup_free char *auth = NULL;
 	cleanup_free char *query = NULL;
@@ -100,8 +100,8 @@ static int run_pull(struct berth_cli *cli, struct pull_opts *opts, const struct 
 		return -1;
 	auth = berth_cli_image_registry_auth(&ref);
 	query = pull_query(opts, &ref);
-	done = berth_imageref_string(&ref);
-	berth_imageref_release(&ref);
+	done = berth_ref_string(&ref);
+	berth_ref_release(&ref);
 	x.query = query;
 	x.registry_auth = auth;
 	ret = berth_cli_client(cli, &client, err);

@@ -85,24 +85,24 @@ static int platform_json(const char *spec, char **out, berth_error_t *err)
 }
 
 /* docker's runPush checks, in its order; prints "Using default tag". */
-static int push_reference(const struct push_opts *opts, const char *arg, struct berth_imageref *ref,
+static int push_reference(const struct push_opts *opts, const char *arg, struct berth_ref *ref,
 			  berth_error_t *err)
 {
-	if (berth_imageref_parse(arg, ref, err) < 0)
+	if (berth_ref_parse(arg, ref, err) < 0)
 		return -1;
-	if (opts->all_tags && !berth_imageref_name_only(ref)) {
-		berth_imageref_release(ref);
+	if (opts->all_tags && !berth_ref_name_only(ref)) {
+		berth_ref_release(ref);
 		return berth_make_error(err, EINVAL, "tag can't be used with --all-tags/-a");
 	}
-	if (!opts->all_tags && berth_imageref_name_only(ref)) {
-		berth_imageref_default_tag(ref);
+	if (!opts->all_tags && berth_ref_name_only(ref)) {
+		berth_ref_default_tag(ref);
 		if (!opts->quiet) {
 			printf("Using default tag: %s\n", ref->tag);
 			fflush(stdout);
 		}
 	}
 	if (ref->digest) { /* client.ImagePush */
-		berth_imageref_release(ref);
+		berth_ref_release(ref);
 		return berth_make_error(err, EINVAL, "cannot push a digest reference");
 	}
 	return 0;
@@ -125,9 +125,9 @@ static int push_platform(const struct push_opts *opts, char **query, berth_error
 }
 
 static int push_stream(struct berth_cli *cli, const struct push_opts *opts,
-		       const struct berth_imageref *ref, const char *query, berth_error_t *err)
+		       const struct berth_ref *ref, const char *query, berth_error_t *err)
 {
-	cleanup_free char *name = berth_imageref_name(ref);
+	cleanup_free char *name = berth_ref_name(ref);
 	cleanup_free char *path = berth_cli_image_path(name, "push");
 	cleanup_free char *auth = berth_cli_image_registry_auth(ref);
 	struct berth_cli_image_xfer x = { .method = "POST",
@@ -146,7 +146,7 @@ static int push_stream(struct berth_cli *cli, const struct push_opts *opts,
 static int run_push(struct berth_cli *cli, struct push_opts *opts, const struct berth_strv *args,
 		    const char *path, berth_error_t *err)
 {
-	struct berth_imageref ref;
+	struct berth_ref ref;
 	cleanup_free char *query = NULL;
 	cleanup_free char *done = NULL;
 	int ret;
@@ -162,8 +162,8 @@ static int run_push(struct berth_cli *cli, struct push_opts *opts, const struct 
 	if (!opts->all_tags && ref.tag)
 		berth_client_query_add(&query, "tag", ref.tag);
 	ret = push_stream(cli, opts, &ref, query, err);
-	done = berth_imageref_string(&ref);
-	berth_imageref_release(&ref);
+	done = berth_ref_string(&ref);
+	berth_ref_release(&ref);
 	if (ret == 0 && opts->quiet)
 		printf("%s\n", done);
 	return ret;

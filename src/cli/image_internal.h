@@ -14,7 +14,7 @@
 #include "base/error.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
-#include "cli/imageref.h"
+#include "base/reference.h"
 #include "cli/jsonmessage.h"
 #include "http/client.h"
 
@@ -46,7 +46,7 @@ int berth_cli_image_http_error(long status, const char *content_type, const char
 /* The X-Registry-Auth value for REF's registry, from the docker config as
  * the docker CLI finds it ("e30=" when there is none). Problems with the
  * config are warnings on stderr, never errors. Caller frees. */
-char *berth_cli_image_registry_auth(const struct berth_imageref *ref);
+char *berth_cli_image_registry_auth(const struct berth_ref *ref);
 
 /* Runs X and displays its body, a JSON message stream, on stdout (nothing
  * when QUIET) as docker's jsonmessage does; AUX (may be NULL) gets the aux

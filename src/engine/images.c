@@ -24,7 +24,7 @@
 #include "image/archive.h"
 #include "image/pull.h"
 #include "image/push.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 /* --- small SQL helpers ----------------------------------------------------------------- */
 

@@ -15,7 +15,7 @@
 #include "image/archive.h"
 #include "image/manifest.h"
 #include "image/pull.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 #define COPY_BUF (128 * 1024)
 

@@ -20,7 +20,7 @@
 #include "base/fs.h"
 #include "base/xalloc.h"
 #include "image/manifest.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 #define DESCRIPTOR_MAX_SIZE ((json_int_t)1 << 40) /* 1 TiB: no blob is larger */
 #define DESCRIPTOR_MAX_URLS 64

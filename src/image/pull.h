@@ -16,7 +16,7 @@
 
 #include "base/error.h"
 #include "image/manifest.h"
-#include "image/reference.h"
+#include "base/reference.h"
 #include "image/registry.h"
 #include "image/store.h"
 

@@ -11,7 +11,7 @@
 
 #include "base/error.h"
 #include "image/pull.h"
-#include "image/reference.h"
+#include "base/reference.h"
 #include "image/registry.h"
 #include "image/store.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,7 +21,7 @@
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "cli/auth.h"
-#include "cli/imageref.h"
+#include "base/reference.h"
 #include "cli/jsonmessage.h"
 
 /* ---- helpers ---- */
@@ -351,24 +351,24 @@ static void test_imageref(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(cases); i++) {
-		struct berth_imageref r;
+		struct berth_ref r;
 		berth_error_t err = NULL;
 		cleanup_free char *full = NULL;
 		cleanup_free char *fam = NULL;
 
-		if (berth_imageref_parse(cases[i].in, &r, &err) < 0) {
+		if (berth_ref_parse(cases[i].in, &r, &err) < 0) {
 			full = xasprintf("ERR: %s", err->msg);
 			berth_error_release(&err);
 			assert_string_equal(full, cases[i].full);
 			continue;
 		}
-		berth_imageref_default_tag(&r);
-		full = berth_imageref_string(&r);
-		fam = berth_imageref_familiar(&r);
+		berth_ref_default_tag(&r);
+		full = berth_ref_string(&r);
+		fam = berth_ref_familiar(&r);
 		assert_string_equal(full, cases[i].full);
 		assert_string_equal(fam, cases[i].familiar);
 		assert_string_equal(r.domain, cases[i].domain);
-		berth_imageref_release(&r);
+		berth_ref_release(&r);
 	}
 }
 
@@ -379,15 +379,15 @@ static void test_imageref_any(void **state)
 	(void)state;
 	/* ParseAnyReference takes IDs and digests that names refuse */
 	assert_int_equal(
-	    berth_imageref_check_any(
+	    berth_ref_check_any(
 		"d8cd4b7b443e7aafe8a84ae921b49775f79e58690be08f7bbfb2eea911050179", &err),
 	    0);
 	assert_int_equal(
-	    berth_imageref_check_any(
+	    berth_ref_check_any(
 		"sha256:d8cd4b7b443e7aafe8a84ae921b49775f79e58690be08f7bbfb2eea911050179", &err),
 	    0);
-	assert_int_equal(berth_imageref_check_any("d8cd4b", &err), 0);
-	assert_true(berth_imageref_check_any("bad name", &err) < 0);
+	assert_int_equal(berth_ref_check_any("d8cd4b", &err), 0);
+	assert_true(berth_ref_check_any("bad name", &err) < 0);
 	assert_string_equal(err->msg, "invalid reference format");
 	berth_error_release(&err);
 }

@@ -14,7 +14,7 @@
 #include "base/cleanup.h"
 #include "base/error.h"
 #include "base/xalloc.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 #define F64	    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
 #define HEX64	    "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a"

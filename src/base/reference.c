@@ -25,7 +25,7 @@
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/xalloc.h"
-#include "image/reference.h"
+#include "base/reference.h"
 
 #define DEFAULT_DOMAIN	      "docker.io"
 #define LEGACY_DEFAULT_DOMAIN "index.docker.io"
@@ -515,4 +515,25 @@ void berth_ref_release(struct berth_ref *r)
 	free(r->tag);
 	free(r->digest);
 	memset(r, 0, sizeof(*r));
+}
+
+bool berth_ref_name_only(const struct berth_ref *r)
+{
+	return r->tag == NULL && r->digest == NULL;
+}
+
+int berth_ref_check_any(const char *s, berth_error_t *err)
+{
+	struct berth_ref r;
+	berth_error_t ignored = NULL;
+
+	if (s && is_identifier(s))
+		return 0;
+	if (s && strchr(s, ':') && berth_digest_check(s, &ignored) == 0)
+		return 0;
+	berth_error_release(&ignored);
+	if (berth_ref_parse(s, &r, err) < 0)
+		return -1;
+	berth_ref_release(&r);
+	return 0;
 }

@@ -5,23 +5,23 @@
  *   name@sha256:<64 hex>      -> docker.io/library/name@sha256:...
  *   name:tag@sha256:<64 hex>  -> both kept
  * Input is untrusted: bounded (BERTH_REF_MAX_LEN) and fully validated. */
-#ifndef BERTH_IMAGE_REFERENCE_H
-#define BERTH_IMAGE_REFERENCE_H
+#ifndef BERTH_BASE_REFERENCE_H
+#define BERTH_BASE_REFERENCE_H
 
 #include <stdbool.h>
 
 #include "base/error.h"
 
-#define BERTH_REF_MAX_LEN 4096 /* whole reference */
-#define BERTH_REF_MAX_NAME 255 /* name part, as docker's NameTotalLengthMax */
+#define BERTH_REF_MAX_LEN  4096 /* whole reference */
+#define BERTH_REF_MAX_NAME 255	/* name part, as docker's NameTotalLengthMax */
 
 struct berth_ref {
 	/* owned: "docker.io", "127.0.0.1:5000"; "" (never NULL) in the rare
 	 * case docker also leaves it empty: a first component that looks like a
 	 * host but only parses as a path ("a_b.com/x") */
 	char *domain;
-	char *path; /* owned: "library/busybox" */
-	char *tag; /* owned or NULL */
+	char *path;   /* owned: "library/busybox" */
+	char *tag;    /* owned or NULL */
 	char *digest; /* owned or NULL: "sha256:<64 hex>" */
 };
 
@@ -53,6 +53,16 @@ bool berth_digest_valid(const char *s);
  * digest length", "unsupported digest algorithm". Only sha256 is supported
  * (sha384 and sha512 are well-formed but refused as unsupported). */
 int berth_digest_check(const char *s, berth_error_t *err);
+
+/* reference.IsNameOnly: neither tag nor digest. */
+bool berth_ref_name_only(const struct berth_ref *r);
+
+/* ParseAnyReference (the docker CLI's check): an image ID (64 hex), a bare
+ * digest, or a normalised name; only the verdict is returned. */
+int berth_ref_check_any(const char *s, berth_error_t *err);
+
+/* docker.io's key in ~/.docker/config.json is built on this domain */
+#define BERTH_REF_DEFAULT_DOMAIN "docker.io"
 
 void berth_ref_release(struct berth_ref *r);
 
