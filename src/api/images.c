@@ -177,6 +177,28 @@ static void pull_client_gone(struct berth_http_req *req, void *data)
 	}
 }
 
+static struct pull_req *pull_req_new(struct berth_api *api, struct berth_http_req *req)
+{
+	struct pull_req *pr = xzalloc(sizeof(*pr));
+
+	pr->api = api;
+	pr->req = req;
+	pr->queued = json_array();
+	return pr;
+}
+
+/* The job started (PR->job set): the request waits for its first line; it
+ * could not start: ERR is the answer. */
+static void pull_req_run(struct berth_http_req *req, struct pull_req *pr, const berth_error_t err)
+{
+	if (pr->job == NULL) {
+		pull_req_free(pr);
+		berth_http_reply_berror(req, err);
+		return;
+	}
+	berth_http_req_suspend(req, pull_client_gone, pr);
+}
+
 /* fromImage=busybox&tag=latest, tag may be a digest. */
 static char *pull_reference(struct berth_http_req *req)
 {
@@ -224,10 +246,7 @@ void api_images_create(struct berth_http_req *req, void *ctx)
 		berth_http_reply_berror(req, err);
 		return;
 	}
-	pr = xzalloc(sizeof(*pr));
-	pr->api = api;
-	pr->req = req;
-	pr->queued = json_array();
+	pr = pull_req_new(api, req);
 	berth_ref_default_tag(&ref);
 	pr->familiar = berth_ref_familiar(&ref);
 	pr->name = berth_ref_familiar_name(&ref);
@@ -236,12 +255,7 @@ void api_images_create(struct berth_http_req *req, void *ctx)
 				    job_msg, job_done, pr, &err);
 	berth_registry_auth_release(&auth);
 	berth_platform_release(&platform);
-	if (pr->job == NULL) {
-		pull_req_free(pr);
-		berth_http_reply_berror(req, err);
-		return;
-	}
-	berth_http_req_suspend(req, pull_client_gone, pr);
+	pull_req_run(req, pr, err);
 }
 
 /* --- POST /images/{name}/push ----------------------------------------------------------------- */
@@ -258,20 +272,12 @@ void api_image_push(struct berth_http_req *req, void *ctx)
 		berth_http_reply_berror(req, err);
 		return;
 	}
-	pr = xzalloc(sizeof(*pr));
-	pr->api = api;
-	pr->req = req;
-	pr->queued = json_array();
+	pr = pull_req_new(api, req);
 	pr->job =
 	    berth_engine_push(api->engine, berth_http_req_param(req, "name"),
 			      berth_http_req_query(req, "tag"), &auth, job_msg, job_done, pr, &err);
 	berth_registry_auth_release(&auth);
-	if (pr->job == NULL) {
-		pull_req_free(pr);
-		berth_http_reply_berror(req, err);
-		return;
-	}
-	berth_http_req_suspend(req, pull_client_gone, pr);
+	pull_req_run(req, pr, err);
 }
 
 /* --- GET /distribution/{name}/json --------------------------------------------------------------- */
@@ -417,17 +423,9 @@ void api_images_load(struct berth_http_req *req, void *ctx)
 		berth_http_reply_error(req, 400, "no archive in the request body");
 		return;
 	}
-	pr = xzalloc(sizeof(*pr));
-	pr->api = api;
-	pr->req = req;
-	pr->queued = json_array();
+	pr = pull_req_new(api, req);
 	pr->job = berth_engine_load(api->engine, fd, job_msg, job_done, pr, &err);
-	if (pr->job == NULL) {
-		pull_req_free(pr);
-		berth_http_reply_berror(req, err);
-		return;
-	}
-	berth_http_req_suspend(req, pull_client_gone, pr);
+	pull_req_run(req, pr, err);
 }
 
 /* --- list, inspect, history, tag, remove ----------------------------------------------------------- */
