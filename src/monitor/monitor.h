@@ -1,0 +1,58 @@
+/* monitor.h: berth-monitor, the small process that owns one container.
+ *
+ * The daemon fork+execs one monitor per container:
+ *
+ *   berth-monitor --bundle DIR --id ID [--log-path FILE] [--log-max-size BYTES]
+ *                 [--log-max-file N] [--ready-fd N] [--stdin] [--exit-file FILE]
+ *                 [--attach-socket PATH]
+ *
+ * 1. It reads DIR/config.json, calls setsid() and ignores SIGPIPE, SIGTERM,
+ *    SIGINT and SIGHUP: the daemon kills the container by pid, and the
+ *    monitor runs until the container exits, outliving the daemon.
+ * 2. It creates the container with berth_runtime_create. stdout and stderr
+ *    are pipes it owns; stdin is a pipe with --stdin, else /dev/null. A
+ *    `process.terminal` container gets a pty whose master the monitor keeps.
+ * 3. On --ready-fd it writes `{"pid":N,"start_time":T}\n` and closes the fd,
+ *    after writing `monitor.json` {pid, start_time, monitor_pid} atomically
+ *    next to the exit file (or in DIR without one) so that a restarted
+ *    daemon can adopt the container. On failure it writes
+ *    `{"error":"msg","errno":E}\n` instead and exits 1 (a missing program
+ *    is ENOENT with "executable file not found" in the message).
+ * 4. Output goes to the json-file log (--log-path, rotated by --log-max-size
+ *    and --log-max-file) and to every client of --attach-socket (AF_UNIX,
+ *    mode 0600) from the moment it connects: docker's multiplexed frames
+ *    ([stream 1|2, 0, 0, 0, uint32 BE length] + payload) without a terminal,
+ *    raw bytes with one. What a client sends goes to the container's stdin
+ *    (--stdin or a terminal); a client's half-close closes the stdin pipe
+ *    (docker's StdinOnce). A client more than 1 MiB behind is dropped.
+ * 5. When the container exits (pidfd) it drains the output, writes the exit
+ *    file atomically:
+ *      {"ExitCode":n,"OOMKilled":bool,"FinishedAt":"RFC3339Nano","Error":""}
+ *    (n is the exit status, or 128+signal), removes the cgroup, closes the
+ *    attach clients and exits 0. */
+#ifndef BERTH_MONITOR_MONITOR_H
+#define BERTH_MONITOR_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct berth_monitor_opts {
+	const char *bundle;	   /* as given; made absolute by the monitor */
+	const char *id;		   /* container id */
+	const char *log_path;	   /* NULL: no json-file log */
+	int64_t log_max_size;	   /* 0: never rotate */
+	int log_max_file;	   /* >= 1 */
+	int ready_fd;		   /* -1: none */
+	bool open_stdin;	   /* --stdin */
+	const char *exit_file;	   /* NULL: none */
+	const char *attach_socket; /* NULL: no attach */
+};
+
+/* Runs the container of O until it exits, as described above. Returns 0
+ * once the exit file is written, < 0 with *ERR set when the container could
+ * not be created (already reported on O->ready_fd) or the loop failed. */
+int berth_monitor_run(const struct berth_monitor_opts *o, berth_error_t *err);
+
+#endif
