@@ -121,7 +121,7 @@ struct berth_engine *berth_engine_new(struct berth_loop *loop,
 	if (e->db == NULL || load_identity(e, err) < 0)
 		goto fail;
 	e->store = berth_store_open(e->cfg.data_root, err);
-	if (e->store == NULL)
+	if (e->store == NULL || berth_engine_images_reconcile(e, err) < 0)
 		goto fail;
 	berth_log_info("engine %s: store schema version %d, data root %s", e->id,
 		       berth_db_schema_version(e->db), e->cfg.data_root);

@@ -2,6 +2,7 @@
  * and remove. SQL lives here; documents come from the content store. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -1549,6 +1550,8 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 	return out;
 }
 
+static void drop_unused_layers(struct berth_engine *e);
+
 /* --- prune ------------------------------------------------------------------------------------------- */
 
 static int64_t total_layers_size(struct berth_engine *e)
@@ -1619,9 +1622,60 @@ json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_fil
 		json_decref(out);
 	}
 	rows_release(&rs);
+	drop_unused_layers(e);
 	return json_pack("{s:o, s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
 			 (json_int_t)(before - total_layers_size(e)));
 fail:
 	json_decref(deleted);
 	return NULL;
+}
+
+/* --- reconciling after a crash ------------------------------------------------------------------ */
+
+/* Layer directories no image uses: what interrupted pulls left (kept so the
+ * next pull reuses them) or a crashed rmi did not finish. Removed by prune
+ * when no job runs, so a pull in progress never loses its layers. */
+static void drop_unused_layers(struct berth_engine *e)
+{
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+
+	if (e->image_jobs)
+		return;
+	d = opendir(e->layers_dir);
+	while (d && (de = readdir(d)) != NULL) {
+		cleanup_free char *chain = NULL;
+		if (strlen(de->d_name) != 64 || !is_hex(de->d_name))
+			continue;
+		chain = xasprintf("sha256:%s", de->d_name);
+		if (!still_used(e, "layers", chain)) {
+			berth_log_info("prune: removing unused layer %s", chain);
+			drop_layer(e, chain);
+		}
+	}
+}
+
+int berth_engine_images_reconcile(struct berth_engine *e, berth_error_t *err)
+{
+	struct rows rs;
+	size_t i, k;
+
+	if (all_rows(e, &rs, err) < 0)
+		return -1;
+	for (i = 0; i < rs.n; i++) {
+		bool whole = berth_store_has(e->store, rs.v[i].id);
+		for (k = 0; whole && k < json_array_size(rs.v[i].layers); k++)
+			whole =
+			    berth_layer_size(e->layers_dir,
+					     json_string_value(json_array_get(rs.v[i].layers, k)),
+					     NULL) >= 0;
+		if (whole)
+			continue;
+		/* rows whose files are gone describe nothing usable */
+		berth_log_warn("image %s lost its config or a layer; removing its record",
+			       rs.v[i].id);
+		json_decref(berth_engine_image_remove(e, rs.v[i].id, true, false, NULL));
+	}
+	rows_release(&rs);
+	return 0;
 }

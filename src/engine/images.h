@@ -81,6 +81,10 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_filters *f,
 				  berth_error_t *err);
 
+/* At start: image records whose config or layers are gone (a damaged data
+ * root) are removed, so that nothing listed is unusable. */
+int berth_engine_images_reconcile(struct berth_engine *e, berth_error_t *err);
+
 /* Counts for /info and the images part of /system/df. */
 int berth_engine_images_count(struct berth_engine *e);
 json_t *berth_engine_images_df(struct berth_engine *e, int64_t *layers_size);
