@@ -1551,6 +1551,7 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 }
 
 static void drop_unused_layers(struct berth_engine *e);
+static void drop_unused_blobs(struct berth_engine *e);
 
 /* --- prune ------------------------------------------------------------------------------------------- */
 
@@ -1623,6 +1624,7 @@ json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_fil
 	}
 	rows_release(&rs);
 	drop_unused_layers(e);
+	drop_unused_blobs(e);
 	return json_pack("{s:o, s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
 			 (json_int_t)(before - total_layers_size(e)));
 fail:
@@ -1653,6 +1655,65 @@ static void drop_unused_layers(struct berth_engine *e)
 			drop_layer(e, chain);
 		}
 	}
+}
+
+/* The blob each remaining layer was made from. */
+static void layer_blobs_in_use(struct berth_engine *e, json_t *keep)
+{
+	cleanup_dir DIR *d = opendir(e->layers_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		cleanup_free char *meta = NULL, *text = NULL;
+		json_t *j;
+		if (strlen(de->d_name) != 64 || !is_hex(de->d_name))
+			continue;
+		meta = xasprintf("%s/%s/layer.json", e->layers_dir, de->d_name);
+		if (berth_fs_read_file(meta, 64 * 1024, &text, NULL) < 0)
+			continue;
+		j = json_loads(text, 0, NULL);
+		if (json_is_string(json_object_get(j, "blob")))
+			json_object_set_new(keep, json_string_value(json_object_get(j, "blob")),
+					    json_true());
+		json_decref(j);
+	}
+}
+
+/* Blobs nothing refers to any more (configs, manifests, compressed layers of
+ * records removed by a crash or by hand): removed by prune when no job
+ * runs, since a running pull stores blobs before it records the image. */
+static void drop_unused_blobs(struct berth_engine *e)
+{
+	cleanup_free char *dir = xasprintf("%s/blobs/sha256", e->cfg.data_root);
+	cleanup_dir DIR *d = NULL;
+	json_t *keep = json_object();
+	struct dirent *de;
+	struct rows rs;
+	size_t i, k;
+
+	if (e->image_jobs || all_rows(e, &rs, NULL) < 0) {
+		json_decref(keep);
+		return;
+	}
+	for (i = 0; i < rs.n; i++) {
+		json_object_set_new(keep, rs.v[i].id, json_true());
+		for (k = 0; k < json_array_size(rs.v[i].manifests); k++)
+			json_object_set_new(keep,
+					    json_string_value(json_array_get(rs.v[i].manifests, k)),
+					    json_true());
+	}
+	rows_release(&rs);
+	layer_blobs_in_use(e, keep);
+	d = opendir(dir);
+	while (d && (de = readdir(d)) != NULL) {
+		cleanup_free char *digest = NULL;
+		if (strlen(de->d_name) != 64 || !is_hex(de->d_name))
+			continue;
+		digest = xasprintf("sha256:%s", de->d_name);
+		if (!json_object_get(keep, digest))
+			berth_store_delete(e->store, digest, NULL);
+	}
+	json_decref(keep);
 }
 
 int berth_engine_images_reconcile(struct berth_engine *e, berth_error_t *err)
