@@ -10,20 +10,8 @@
 # (default $BERTH_BUILD/src/monitor/berth-monitor).
 
 load helpers
+load bundle
 
-FIXTURE_REGISTRY=${FIXTURE_REGISTRY:-127.0.0.1:5000}
-FIXTURE_DIR=${FIXTURES_DIR:-/var/cache/berth-fixtures}
-
-make_rootfs() { # DIR: the busybox image unpacked at DIR/rootfs
-	local img=$T/img
-	command -v skopeo >/dev/null && command -v umoci >/dev/null || return 1
-	skopeo copy -q --src-tls-verify=false "docker://$FIXTURE_REGISTRY/library/busybox:latest" \
-		"oci:$img:latest" 2>/dev/null ||
-		skopeo copy -q "oci:$FIXTURE_DIR/oci/busybox:latest" "oci:$img:latest" 2>/dev/null ||
-		return 1
-	umoci unpack --image "$img:latest" "$1" >/dev/null 2>&1 || return 1
-	rm -rf "$img"
-}
 
 setup_file() {
 	export T SKIP_ALL=

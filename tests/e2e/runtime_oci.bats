@@ -13,22 +13,7 @@
 # (default $BERTH_BUILD/berth-oci).
 
 load helpers
-
-FIXTURE_REGISTRY=${FIXTURE_REGISTRY:-127.0.0.1:5000}
-FIXTURE_DIR=${FIXTURES_DIR:-/var/cache/berth-fixtures}
-
-# ------------------------------------------------------------------ setup
-
-make_rootfs() { # DIR: the busybox image unpacked at DIR/rootfs
-	local img=$T/img
-	command -v skopeo >/dev/null && command -v umoci >/dev/null || return 1
-	skopeo copy -q --src-tls-verify=false "docker://$FIXTURE_REGISTRY/library/busybox:latest" \
-		"oci:$img:latest" 2>/dev/null ||
-		skopeo copy -q "oci:$FIXTURE_DIR/oci/busybox:latest" "oci:$img:latest" 2>/dev/null ||
-		return 1
-	umoci unpack --image "$img:latest" "$1" >/dev/null 2>&1 || return 1
-	rm -rf "$img"
-}
+load bundle
 
 setup_file() {
 	export T SKIP_ALL=
