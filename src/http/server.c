@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +38,25 @@ struct berth_http_stream {
 	void *data;
 	bool suspended, ended, gone;
 	int src_fd; /* owned, or -1: the body comes from this (non-blocking) fd */
-	struct berth_loop_handler *src_watch;  /* EPOLLIN on src_fd while it is empty */
+	struct berth_loop_handler *src_watch; /* EPOLLIN on src_fd while it is empty */
+	/* Runs once, at the first read of the body: the headers are out then. */
+	void (*on_first_read)(void *data);
+	void *first_read_data;
 	struct berth_http_stream *prev, *next; /* srv->streams */
+};
+
+struct berth_http_hijack {
+	struct berth_http_server *srv;
+	struct berth_http_req *req;	       /* borrowed: NULL once the request is freed */
+	struct berth_http_stream *stream;      /* borrowed: a plain hijack's body (req owns it) */
+	struct MHD_UpgradeResponseHandle *urh; /* after a 101: closes the socket */
+	int fd;	     /* 101: MHD's socket (MHD closes it); 200: our socketpair end (owned) */
+	char *extra; /* owned: extra_in, copied */
+	size_t extra_len;
+	bool ready; /* ON_READY has run */
+	berth_http_hijack_cb on_ready, on_close;
+	void *data;
+	struct berth_http_hijack *prev, *next; /* srv->hijacks */
 };
 
 struct berth_http_req {
@@ -68,6 +86,9 @@ struct berth_http_req {
 	struct berth_http_req *susp_prev, *susp_next; /* srv->suspended */
 	struct resp_header *headers;		      /* owned, for the next reply */
 	struct berth_http_stream *stream;	      /* owned */
+	struct berth_http_hijack *hijack; /* borrowed: its owner holds it; we only unlink */
+	bool hijacked;			  /* answered by berth_http_req_hijack */
+	bool http10;			  /* an HTTP/1.0 request: no 101 possible */
 };
 
 struct listener {
@@ -86,7 +107,8 @@ struct berth_http_server {
 	char api_max[16];
 	struct listener *listeners;
 	struct berth_http_stream *streams;
-	struct berth_http_req *suspended; /* requests waiting for a worker */
+	struct berth_http_req *suspended;  /* requests waiting for a worker */
+	struct berth_http_hijack *hijacks; /* hijacked connections, until closed */
 };
 
 /* --- responses ------------------------------------------------------- */
@@ -127,6 +149,7 @@ void berth_http_reply_data(struct berth_http_req *req, unsigned status, const ch
 {
 	struct MHD_Response *r;
 
+	assert(!req->hijacked && "a hijacked request gets no other answer");
 	if (req->replied)
 		return;
 	r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
@@ -391,6 +414,11 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 	if (st->gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (st->on_first_read) {
+		void (*fn)(void *) = st->on_first_read;
+		st->on_first_read = NULL;
+		fn(st->first_read_data);
+	}
 	if (st->src_fd >= 0)
 		return stream_read_src(st, buf, max);
 	if (st->buf.len > 0) {
@@ -420,10 +448,12 @@ struct berth_http_stream *berth_http_stream_open(struct berth_http_req *req, uns
 						 const char *content_type,
 						 berth_http_stream_close_cb on_close, void *data)
 {
-	struct berth_http_stream *st = xzalloc(sizeof(*st));
+	struct berth_http_stream *st;
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *r;
 
+	assert(!req->hijacked && "a hijacked request gets no other answer");
+	st = xzalloc(sizeof(*st));
 	st->srv = req->srv;
 	st->req = req;
 	st->conn = req->conn;
@@ -507,6 +537,204 @@ static void stream_free(struct berth_http_stream *st)
 	free(st);
 }
 
+/* --- hijack ------------------------------------------------------------ */
+
+/* Frees H and closes its connection: a 101 socket through MHD (which closes
+ * it at its next run, hence the wake), a 200's socketpair end by us (the
+ * stream then reads EOF and ends the body). */
+static void hijack_free(struct berth_http_hijack *h)
+{
+	struct berth_http_server *srv = h->srv;
+
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		srv->hijacks = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	if (h->req)
+		h->req->hijack = NULL;
+	if (h->stream)
+		h->stream->on_first_read = NULL;
+	if (h->urh) {
+		MHD_upgrade_action(h->urh, MHD_UPGRADE_ACTION_CLOSE);
+		berth_loop_wake(srv->loop);
+	} else if (h->fd >= 0) {
+		close(h->fd);
+	}
+	free(h->extra);
+	free(h);
+}
+
+/* The owner loses H without having closed it (shutdown, or the client went
+ * away before ready): ON_CLOSE, then the same as a close. */
+static void hijack_abandon(struct berth_http_hijack *h)
+{
+	if (h->on_close)
+		h->on_close(h, h->data);
+	hijack_free(h);
+}
+
+static void hijack_ready(struct berth_http_hijack *h)
+{
+	h->ready = true;
+	h->on_ready(h, h->data);
+}
+
+/* The request of a hijacked connection is done: before ready that means the
+ * client went away (or the daemon stops); after it the owner still holds H
+ * and sees the end on the fd. */
+static void hijack_detach(struct berth_http_req *req)
+{
+	struct berth_http_hijack *h = req->hijack;
+
+	if (h == NULL)
+		return;
+	req->hijack = NULL;
+	h->req = NULL;
+	if (h->stream)
+		h->stream->on_first_read = NULL;
+	h->stream = NULL;
+	if (!h->ready)
+		hijack_abandon(h);
+}
+
+/* MHD has sent the 101 and hands the socket over. CON_CLS is our request;
+ * its hijack is gone if the owner was told ON_CLOSE meanwhile (shutdown). */
+static void upgrade_cb(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+		       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct berth_http_server *srv = cls;
+	struct berth_http_req *req = con_cls;
+	struct berth_http_hijack *h = req ? req->hijack : NULL;
+	int flags;
+
+	if (h == NULL) {
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		berth_loop_wake(srv->loop);
+		return;
+	}
+	h->urh = urh;
+	h->fd = sock;
+	flags = fcntl(sock, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		fcntl(sock, F_SETFL, flags | O_NONBLOCK);
+	if (extra_in_size > 0) {
+		h->extra = xmalloc(extra_in_size);
+		memcpy(h->extra, extra_in, extra_in_size);
+		h->extra_len = extra_in_size;
+	}
+	hijack_ready(h);
+}
+
+static void plain_first_read(void *data)
+{
+	struct berth_http_hijack *h = data;
+
+	h->stream = NULL;
+	hijack_ready(h);
+}
+
+static int hijack_upgrade(struct berth_http_req *req, const char *proto, const char *content_type)
+{
+	struct MHD_Response *r = MHD_create_response_for_upgrade(upgrade_cb, req->srv);
+	enum MHD_Result ok;
+
+	if (r == NULL)
+		return -1;
+	/* MHD refuses a value with CR/LF; docker clients ask for tcp anyway. */
+	if (MHD_add_response_header(r, "Upgrade", proto) != MHD_YES)
+		MHD_add_response_header(r, "Upgrade", "tcp");
+	if (content_type)
+		MHD_add_response_header(r, "Content-Type", content_type);
+	add_std_headers(req, r);
+	ok = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return ok == MHD_YES ? 0 : -1;
+}
+
+/* No Upgrade: a 200 stream fed by a socketpair whose other end is the
+ * owner's fd. That end reads EOF at once: there is no input. */
+static int hijack_plain(struct berth_http_req *req, struct berth_http_hijack *h,
+			const char *content_type)
+{
+	struct berth_http_stream *st;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+		return -1;
+	shutdown(sv[1], SHUT_WR);
+	h->fd = sv[0];
+	st = berth_http_stream_open_fd(req, 200, content_type, sv[1], NULL, NULL);
+	st->on_first_read = plain_first_read;
+	st->first_read_data = h;
+	h->stream = st;
+	return 0;
+}
+
+int berth_http_req_hijack(struct berth_http_req *req, const char *content_type,
+			  berth_http_hijack_cb on_ready, berth_http_hijack_cb on_close, void *data)
+{
+	struct berth_http_server *srv = req->srv;
+	struct berth_http_hijack *h;
+	const char *proto = berth_http_req_header(req, "Upgrade");
+	int ret;
+
+	assert(!req->replied && !req->suspended && !req->hijacked && on_ready);
+	h = xzalloc(sizeof(*h));
+	h->srv = srv;
+	h->req = req;
+	h->fd = -1;
+	h->on_ready = on_ready;
+	h->on_close = on_close;
+	h->data = data;
+	h->next = srv->hijacks;
+	if (h->next)
+		h->next->prev = h;
+	srv->hijacks = h;
+	req->hijack = h;
+	if (proto && proto[0] && !req->http10)
+		ret = hijack_upgrade(req, proto, content_type);
+	else
+		ret = hijack_plain(req, h, content_type);
+	if (ret < 0) {
+		berth_log_debug("http: cannot take over the connection of %s %s", req->method,
+				req->url);
+		hijack_free(h);
+		berth_http_reply_error(req, 500, "cannot take over the connection");
+		return -1;
+	}
+	req->replied = true;
+	req->hijacked = true;
+	return 0;
+}
+
+int berth_http_hijack_fd(const struct berth_http_hijack *h)
+{
+	return h->fd;
+}
+
+void berth_http_hijack_set_close(struct berth_http_hijack *h, berth_http_hijack_cb on_close,
+				 void *data)
+{
+	h->on_close = on_close;
+	h->data = data;
+}
+
+const void *berth_http_hijack_extra(const struct berth_http_hijack *h, size_t *len)
+{
+	*len = h->extra_len;
+	return h->extra;
+}
+
+void berth_http_hijack_close(struct berth_http_hijack *h)
+{
+	if (h == NULL)
+		return;
+	assert(h->ready && "close a hijack only after ON_READY");
+	hijack_free(h);
+}
+
 /* --- routing ----------------------------------------------------------- */
 
 static void req_free(struct berth_http_req *req)
@@ -515,6 +743,7 @@ static void req_free(struct berth_http_req *req)
 
 	if (req == NULL)
 		return;
+	hijack_detach(req);
 	stream_free(req->stream);
 	for (i = 0; i < req->n_params; i++) {
 		free(req->param_names[i]);
@@ -728,6 +957,7 @@ void berth_http_req_suspend(struct berth_http_req *req, berth_http_gone_cb on_go
 	struct berth_http_server *srv = req->srv;
 	const union MHD_ConnectionInfo *ci;
 
+	assert(!req->hijacked && "a hijacked request gets no other answer");
 	req->suspended = true;
 	req->gone_cb = on_gone;
 	req->gone_data = data;
@@ -835,6 +1065,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		req->conn = conn;
 		req->method = xstrdup(method);
 		req->url = xstrdup(url);
+		req->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 		*con_cls = req;
 		req->spool_fd = -1;
 		route(req);
@@ -1005,6 +1236,10 @@ void berth_http_server_free(struct berth_http_server *srv)
 
 	if (srv == NULL)
 		return;
+	/* Owners let go of their hijacked connections first: the sockets close
+	 * through MHD, which must still be running. */
+	while (srv->hijacks)
+		hijack_abandon(srv->hijacks);
 	/* Resume every suspended connection before MHD_stop_daemon. */
 	for (st = srv->streams; st; st = st->next) {
 		st->gone = true;

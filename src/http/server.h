@@ -3,8 +3,8 @@
  *
  * Routing strips the optional /vX.Y prefix, checks the version range and
  * dispatches through a table of patterns with {param} segments. Handlers run
- * on the loop thread and must answer (reply_*) or open a stream before they
- * return. */
+ * on the loop thread and must answer (reply_*), open a stream, suspend or
+ * hijack the connection before they return. */
 #ifndef BERTH_HTTP_SERVER_H
 #define BERTH_HTTP_SERVER_H
 
@@ -60,7 +60,8 @@ struct berth_http_server *berth_http_server_new(struct berth_loop *loop,
 int berth_http_server_listen_unix(struct berth_http_server *srv, const char *path, mode_t mode,
 				  berth_error_t *err);
 
-/* Ends every stream, stops serving, removes the sockets it created, frees. */
+/* Ends every stream, runs ON_CLOSE of every hijacked connection still held
+ * and closes it, stops serving, removes the sockets it created, frees. */
 void berth_http_server_free(struct berth_http_server *srv);
 
 /* Request accessors; returned strings are borrowed for the handler's call. */
@@ -134,6 +135,56 @@ struct berth_http_stream *berth_http_stream_open_fd(struct berth_http_req *req, 
 						    void *data);
 int berth_http_stream_write(struct berth_http_stream *st, const void *data, size_t len);
 void berth_http_stream_end(struct berth_http_stream *st);
+
+/* Hijacking (attach, exec start): the connection leaves HTTP and becomes a
+ * raw byte stream in both directions. */
+struct berth_http_hijack;
+typedef void (*berth_http_hijack_cb)(struct berth_http_hijack *h, void *data);
+
+/* Answers REQ by taking over its connection; the handler gives no other
+ * answer (no reply, stream or suspend after it: asserted). If the request
+ * has an `Upgrade` header (HTTP/1.1): `101 Switching Protocols` (MHD's fixed
+ * reason) with `Upgrade: <the requested protocol, normally tcp>`,
+ * `Connection: Upgrade` and `Content-Type: CONTENT_TYPE`; then the socket is
+ * raw both ways. Without an Upgrade header: `200` with `Content-Type:
+ * CONTENT_TYPE` and a body of unknown length (chunked) made of whatever the
+ * owner writes to the fd, ending when the owner closes; reads from the fd give
+ * EOF at once (no input). That fd is one end of a socketpair whose other end
+ * feeds a stream response, so the owner sees the same fd interface in both
+ * cases.
+ * A request body (exec start's JSON) has been received in full before the
+ * handler runs: read it with berth_http_req_json before hijacking.
+ * ON_READY runs on the loop thread once the response headers have been
+ * handed to the kernel (for 101: when MHD calls the upgrade handler), with
+ * the handle; it is never called if the client went away first (then
+ * ON_CLOSE runs instead). It may run inside the handler's loop round, not
+ * inside berth_http_req_hijack itself.
+ * ON_CLOSE (may be NULL) runs once if the server shuts down (or the client
+ * goes away before ready) while the owner still holds the handle; the owner
+ * removes the fd from the loop there. After it the handle is invalid and the
+ * owner must not call close on it.
+ * Returns 0, or -1 (the request was then answered with 500). */
+int berth_http_req_hijack(struct berth_http_req *req, const char *content_type,
+			  berth_http_hijack_cb on_ready, berth_http_hijack_cb on_close, void *data);
+/* The connection's socket: non-blocking. The owner watches it on the loop
+ * (berth_loop_add_fd) and reads/writes it, but never closes it. A read of
+ * 0 bytes is the client's half-close (shutdown(SHUT_WR)); writing still works
+ * after it, and the owner stops watching EPOLLIN then (EOF stays readable).
+ * A client that is gone shows as EPOLLHUP/EPOLLERR, ECONNRESET or EPIPE:
+ * write with send(..., MSG_NOSIGNAL) or with SIGPIPE ignored. */
+int berth_http_hijack_fd(const struct berth_http_hijack *h);
+/* Bytes the client sent after the request headers that the HTTP layer had
+ * already read (MHD's extra_in): the owner must consume them before reading
+ * the fd. Borrowed until close; NULL with *LEN 0 if there are none. */
+/* The owner hands the handle on: ON_CLOSE (and its DATA) replace the ones
+ * given to berth_http_req_hijack, for use after ON_READY. */
+void berth_http_hijack_set_close(struct berth_http_hijack *h, berth_http_hijack_cb on_close,
+				 void *data);
+const void *berth_http_hijack_extra(const struct berth_http_hijack *h, size_t *len);
+/* The owner is done: the connection is closed (MHD_upgrade_action CLOSE, never
+ * close() on the fd) and H freed. The owner must have removed the fd from the
+ * loop first. ON_CLOSE is not called. Call it only after ON_READY. */
+void berth_http_hijack_close(struct berth_http_hijack *h);
 
 /* Routes METHOD URL exactly as a request would be, without a connection
  * (for unit tests and the fuzzer). Returns the matched route or NULL.
