@@ -21,6 +21,10 @@ struct berth_cli {
 	bool debug;		     /* -D */
 	struct berth_client *client; /* owned: made by berth_cli_client */
 	int status;		     /* exit status that goes with a returned error; 0 means 1 */
+	/* the command being run and its path ("berth container ls"), set by
+	 * berth_cli_run for the commands' argument errors; borrowed */
+	const struct berth_command *cmd;
+	const char *path;
 };
 
 /* Where a command is listed in `berth --help`. */
@@ -40,6 +44,9 @@ struct berth_command {
 	size_t nopts;
 	size_t opts_size; /* size of the options struct run() receives */
 	bool takes_args;
+	/* options end at the first argument (pflag's SetInterspersed(false)):
+	 * `run IMAGE CMD -x` leaves -x to CMD */
+	bool no_interspersed;
 	/* Returns the exit status (>= 0), or < 0 with *err set (and, for an exit
 	 * status other than 1, cli->status). OPTS is the filled options struct. */
 	int (*run)(struct berth_cli *cli, void *opts, const struct berth_strv *args,

@@ -95,6 +95,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 		return write_fd(st, data, len);
 	if (st->x->line_cb)
 		return deliver_lines(st, data, len);
+	if (st->x->data_cb && st->x->data_cb(data, len, st->x->cb_data) < 0) {
+		st->stopped = true;
+		return 0;
+	}
 	return len;
 }
 

@@ -542,3 +542,32 @@ const struct berth_command berth_cmd_inspect = {
 	.takes_args = true,
 	.run = run_inspect,
 };
+
+static const char container_inspect_use[] = "inspect [OPTIONS] CONTAINER [CONTAINER...]";
+
+static const struct berth_opt container_inspect_options[] = {
+	{ "format", 'f', BERTH_OPT_STRING, offsetof(struct inspect_opts, format), "string",
+	  berth_cli_format_help, NULL, NULL },
+	{ "size", 's', BERTH_OPT_BOOL, offsetof(struct inspect_opts, size), NULL,
+	  "Display total file sizes", NULL, NULL },
+};
+
+static int run_container_inspect(struct berth_cli *cli, void *o, const struct berth_strv *args,
+				 berth_error_t *err)
+{
+	if (args->n < 1)
+		return berth_cli_image_args_min("berth container inspect", container_inspect_use, 1,
+						err);
+	return inspect_all(cli, o, "container", args, err);
+}
+
+const struct berth_command berth_cmd_container_inspect = {
+	.name = "inspect",
+	.use = container_inspect_use,
+	.short_desc = "Display detailed information on one or more containers",
+	.opts = container_inspect_options,
+	.nopts = BERTH_ARRAY_SIZE(container_inspect_options),
+	.opts_size = sizeof(struct inspect_opts),
+	.takes_args = true,
+	.run = run_container_inspect,
+};

@@ -30,5 +30,34 @@ extern const struct berth_command berth_cmd_image_push;
 extern const struct berth_command berth_cmd_image_rm;
 extern const struct berth_command berth_cmd_image_save;
 extern const struct berth_command berth_cmd_image_tag;
+/* containers: top-level commands and the `berth container` group */
+extern const struct berth_command berth_cmd_run;
+extern const struct berth_command berth_cmd_create;
+extern const struct berth_command berth_cmd_ps;
+extern const struct berth_command berth_cmd_start;
+extern const struct berth_command berth_cmd_stop;
+extern const struct berth_command berth_cmd_restart;
+extern const struct berth_command berth_cmd_kill;
+extern const struct berth_command berth_cmd_rm;
+extern const struct berth_command berth_cmd_pause;
+extern const struct berth_command berth_cmd_unpause;
+extern const struct berth_command berth_cmd_wait;
+extern const struct berth_command berth_cmd_rename;
+extern const struct berth_command berth_cmd_logs;
+extern const struct berth_command berth_cmd_container;
+extern const struct berth_command berth_cmd_container_run;
+extern const struct berth_command berth_cmd_container_create;
+extern const struct berth_command berth_cmd_container_ls;
+extern const struct berth_command berth_cmd_container_start;
+extern const struct berth_command berth_cmd_container_stop;
+extern const struct berth_command berth_cmd_container_restart;
+extern const struct berth_command berth_cmd_container_kill;
+extern const struct berth_command berth_cmd_container_rm;
+extern const struct berth_command berth_cmd_container_pause;
+extern const struct berth_command berth_cmd_container_unpause;
+extern const struct berth_command berth_cmd_container_wait;
+extern const struct berth_command berth_cmd_container_rename;
+extern const struct berth_command berth_cmd_container_logs;
+extern const struct berth_command berth_cmd_container_inspect;
 
 #endif

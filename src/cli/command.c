@@ -252,8 +252,8 @@ int berth_cli_run(struct berth_cli *cli, const struct berth_command *cmd, const 
 	int ret;
 
 	bool_defaults(cmd, opts);
-	ret =
-	    berth_opts_parse(cmd->opts, cmd->nopts, argc, argv, cmd->nsubs == 0, opts, &args, &err);
+	ret = berth_opts_parse(cmd->opts, cmd->nopts, argc, argv,
+			       cmd->nsubs == 0 && !cmd->no_interspersed, opts, &args, &err);
 	if (ret < 0)
 		ret = usage_error(cmd, path, err->msg, BERTH_EXIT_USAGE);
 	else if (ret == BERTH_OPTS_HELP)
@@ -264,6 +264,8 @@ int berth_cli_run(struct berth_cli *cli, const struct berth_command *cmd, const 
 		msg = xasprintf("berth: '%s' accepts no arguments", path);
 		ret = usage_error(cmd, path, msg, 1);
 	} else {
+		cli->cmd = cmd;
+		cli->path = path;
 		ret = report(cli, cmd->run(cli, opts, &args, &err), &err);
 	}
 	/* list options own their arrays */

@@ -28,6 +28,8 @@ struct berth_cli_image_xfer {
 	int out_fd;		      /* response body copied here, or -1 */
 	berth_client_line_cb line_cb; /* else the body is cut into lines for this */
 	void *cb_data;
+	/* else each piece of the body goes here as it comes (cb_data); < 0 stops */
+	int (*data_cb)(const char *data, size_t len, void *cb_data);
 	bool json_body; /* out: the Content-Type is application/json (set before the body) */
 };
 

@@ -77,6 +77,7 @@ static int set_value(const struct berth_opt *o, void *opts, const char *value, b
 
 	switch (o->type) {
 	case BERTH_OPT_BOOL:
+	case BERTH_OPT_TRIBOOL:
 		if (parse_bool(value, &b) < 0) {
 			label = flag_label(o);
 			return berth_make_error(
@@ -84,7 +85,10 @@ static int set_value(const struct berth_opt *o, void *opts, const char *value, b
 			    "invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
 			    value, label, value);
 		}
-		*(bool *)field = b;
+		if (o->type == BERTH_OPT_TRIBOOL)
+			*(int *)field = b ? BERTH_OPT_SET_TRUE : BERTH_OPT_SET_FALSE;
+		else
+			*(bool *)field = b;
 		return 0;
 	case BERTH_OPT_STRING:
 	case BERTH_OPT_LIST:
@@ -110,13 +114,13 @@ static int parse_long(const struct berth_opt *t, size_t n, int argc, char **argv
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 	const struct berth_opt *o = find_long(t, n, arg, len);
 
-	if (o == NULL && len == 4 && strncmp(arg, "help", 4) == 0)
+	if (len == 4 && strncmp(arg, "help", 4) == 0)
 		return BERTH_OPTS_HELP;
 	if (o == NULL)
 		return berth_make_error(err, EINVAL, "unknown flag: --%.*s", (int)len, arg);
 	if (eq)
 		return set_value(o, opts, eq + 1, err);
-	if (o->type == BERTH_OPT_BOOL)
+	if (o->type == BERTH_OPT_BOOL || o->type == BERTH_OPT_TRIBOOL)
 		return set_value(o, opts, "true", err);
 	if (*i + 1 >= argc)
 		return berth_make_error(err, EINVAL, "flag needs an argument: --%s", o->name);
@@ -140,7 +144,7 @@ static int parse_short(const struct berth_opt *t, size_t n, int argc, char **arg
 						arg[k], arg + k);
 		if (*rest == '=')
 			return set_value(o, opts, rest + 1, err);
-		if (o->type == BERTH_OPT_BOOL) {
+		if (o->type == BERTH_OPT_BOOL || o->type == BERTH_OPT_TRIBOOL) {
 			if (set_value(o, opts, "true", err) < 0)
 				return -1;
 			continue;
@@ -257,8 +261,12 @@ void berth_opts_usage(struct berth_strbuf *out, const struct berth_opt *table, s
 	cleanup_free char **heads = xcalloc(n + 1, sizeof(*heads));
 	size_t maxlen = 0;
 
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &table[i];
+	size_t all = n;
+
+	n = 0;
+	for (size_t i = 0; i < all; i++)
+		if (!table[i].hidden)
+			sorted[n++] = &table[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_opts);
 	for (size_t i = 0; i < n; i++) {
 		const struct berth_opt *o = sorted[i];
@@ -271,10 +279,12 @@ void berth_opts_usage(struct berth_strbuf *out, const struct berth_opt *table, s
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct berth_opt *o = sorted[i];
+		/* pflag quotes the default of string flags only */
+		bool quote = o->type == BERTH_OPT_STRING &&
+			     (o->type_name == NULL || strcmp(o->type_name, "string") == 0);
 		cleanup_free char *text =
-		    o->def ? xasprintf("%s (default %s%s%s)", o->usage,
-				       o->type == BERTH_OPT_STRING ? "\"" : "", o->def,
-				       o->type == BERTH_OPT_STRING ? "\"" : "")
+		    o->def ? xasprintf("%s (default %s%s%s)", o->usage, quote ? "\"" : "", o->def,
+				       quote ? "\"" : "")
 			   : xstrdup(o->usage);
 
 		/* Go's Fprintln(head, spacing, text) puts a blank between each */

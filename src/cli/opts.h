@@ -5,7 +5,9 @@
  * "-fvalue", "-f=value", and booleans combine ("-Dv"). "--" ends options.
  * Values land in the command's options struct at each entry's offset:
  *   bool (BERTH_OPT_BOOL), const char * (BERTH_OPT_STRING, last one wins),
- *   struct berth_strv (BERTH_OPT_LIST, repeatable).
+ *   struct berth_strv (BERTH_OPT_LIST, repeatable), int (BERTH_OPT_TRIBOOL).
+ * A table may list "help" itself (docker does when -h means something else,
+ * as --hostname for run); --help still asks for the help.
  * Strings point into argv; the parser copies nothing. */
 #ifndef BERTH_CLI_OPTS_H
 #define BERTH_CLI_OPTS_H
@@ -20,7 +22,13 @@ enum berth_opt_type {
 	BERTH_OPT_BOOL,
 	BERTH_OPT_STRING,
 	BERTH_OPT_LIST,
+	/* a bool that remembers whether it was given (pflag's Changed), in an
+	 * int: 0 not given, BERTH_OPT_SET_FALSE or BERTH_OPT_SET_TRUE */
+	BERTH_OPT_TRIBOOL,
 };
+
+#define BERTH_OPT_SET_FALSE 1
+#define BERTH_OPT_SET_TRUE  2
 
 struct berth_opt {
 	const char *name; /* long name, without "--" */
@@ -32,6 +40,7 @@ struct berth_opt {
 	const char *def;       /* default shown as (default "x"), or NULL */
 	/* checks one value; the message follows "invalid argument ... flag: " */
 	int (*validate)(const char *value, berth_error_t *err);
+	bool hidden; /* accepted, not listed in the help (pflag's MarkHidden) */
 };
 
 /* A list of borrowed strings (pointing into argv). */
