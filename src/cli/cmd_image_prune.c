@@ -44,7 +44,7 @@ static const struct berth_opt prune_options[] = {
 };
 
 /* prompt.Confirm: the question on stdout, "y" or "Y" on stdin says yes. */
-static bool confirm(const char *question)
+bool berth_cli_image_confirm(const char *question)
 {
 	char line[ANSWER_MAX];
 	size_t len, start;
@@ -147,7 +147,7 @@ static int run_prune(struct berth_cli *cli, void *o, const struct berth_strv *ar
 	json_t *report = NULL;
 
 	/* a "no" is docker's cancelled error: nothing printed, status 0 */
-	if (!opts->force && !confirm(opts->all ? all_warning : dangling_warning))
+	if (!opts->force && !berth_cli_image_confirm(opts->all ? all_warning : dangling_warning))
 		return 0;
 	if (prune(cli, opts, &report, err) < 0)
 		return -1;

@@ -59,5 +59,20 @@ extern const struct berth_command berth_cmd_container_wait;
 extern const struct berth_command berth_cmd_container_rename;
 extern const struct berth_command berth_cmd_container_logs;
 extern const struct berth_command berth_cmd_container_inspect;
+extern const struct berth_command berth_cmd_exec;
+extern const struct berth_command berth_cmd_attach;
+extern const struct berth_command berth_cmd_top;
+extern const struct berth_command berth_cmd_port;
+extern const struct berth_command berth_cmd_diff;
+extern const struct berth_command berth_cmd_export;
+extern const struct berth_command berth_cmd_update;
+extern const struct berth_command berth_cmd_container_exec;
+extern const struct berth_command berth_cmd_container_attach;
+extern const struct berth_command berth_cmd_container_top;
+extern const struct berth_command berth_cmd_container_port;
+extern const struct berth_command berth_cmd_container_diff;
+extern const struct berth_command berth_cmd_container_export;
+extern const struct berth_command berth_cmd_container_update;
+extern const struct berth_command berth_cmd_container_prune;
 
 #endif

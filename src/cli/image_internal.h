@@ -102,6 +102,10 @@ void berth_cli_image_json_row(struct berth_strbuf *out, const json_t *v);
 int berth_cli_image_write_rows(const char *format, const json_t *rows, const json_t *header,
 			       const char *ctx_type, berth_error_t *err);
 
+/* docker's prompt.Confirm: QUESTION and " [y/N] " on stdout, true for a
+ * line that is "y" or "Y" on stdin. */
+bool berth_cli_image_confirm(const char *question);
+
 /* True when stdout is a terminal (docker's Out().IsTerminal()). */
 bool berth_cli_image_stdout_is_tty(void);
 
