@@ -74,5 +74,7 @@ extern const struct berth_command berth_cmd_container_diff;
 extern const struct berth_command berth_cmd_container_export;
 extern const struct berth_command berth_cmd_container_update;
 extern const struct berth_command berth_cmd_container_prune;
+extern const struct berth_command berth_cmd_stats;
+extern const struct berth_command berth_cmd_container_stats;
 
 #endif

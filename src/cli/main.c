@@ -54,8 +54,9 @@ static const struct berth_command *const commands[] = {
 	&berth_cmd_export,    &berth_cmd_history, &berth_cmd_inspect, &berth_cmd_kill,
 	&berth_cmd_load,      &berth_cmd_logs,	  &berth_cmd_pause,   &berth_cmd_port,
 	&berth_cmd_rename,    &berth_cmd_restart, &berth_cmd_rm,      &berth_cmd_rmi,
-	&berth_cmd_save,      &berth_cmd_start,	  &berth_cmd_stop,    &berth_cmd_tag,
-	&berth_cmd_top,	      &berth_cmd_unpause, &berth_cmd_update,  &berth_cmd_wait,
+	&berth_cmd_save,      &berth_cmd_start,	  &berth_cmd_stats,   &berth_cmd_stop,
+	&berth_cmd_tag,	      &berth_cmd_top,	  &berth_cmd_unpause, &berth_cmd_update,
+	&berth_cmd_wait,
 };
 
 static const char root_use[] = "berth [OPTIONS] COMMAND [ARG...]";
