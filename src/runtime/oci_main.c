@@ -117,45 +117,6 @@ static void warn_cb(void *ctx, const char *msg)
 	report("warning", "%s", msg);
 }
 
-/* ------------------------------------------------------------ signals */
-
-static const struct {
-	const char *name;
-	int sig;
-} signal_names[] = {
-	{ "HUP", SIGHUP },	 { "INT", SIGINT },   { "QUIT", SIGQUIT },     { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP },	 { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },	 { "KILL", SIGKILL }, { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },	 { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },     { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },	 { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },
-	{ "XCPU", SIGXCPU },	 { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH },	 { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-};
-
-/* "TERM", "SIGTERM", "15", "SIGRTMIN+3" → number, or -1 */
-static int parse_signal(const char *s)
-{
-	char *end;
-	long n;
-	size_t i;
-
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	n = strtol(s, &end, 10);
-	if (*s && *end == '\0')
-		return n > 0 && n < NSIG ? (int)n : -1;
-	for (i = 0; i < BERTH_ARRAY_SIZE(signal_names); i++)
-		if (strcasecmp(s, signal_names[i].name) == 0)
-			return signal_names[i].sig;
-	if (strncasecmp(s, "RTMIN", 5) == 0) {
-		n = s[5] == '+' ? strtol(s + 6, &end, 10) : 0;
-		return SIGRTMIN + n <= SIGRTMAX ? SIGRTMIN + (int)n : -1;
-	}
-	return -1;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 static char *now_rfc3339(void)
@@ -698,7 +659,7 @@ static int cmd_kill(int argc, char **argv)
 	}
 	if (optind >= argc || argc - optind > 2)
 		return usage_error("kill", "usage: kill [--all] ID [SIGNAL]");
-	if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
+	if (argc - optind == 2 && (sig = berth_runtime_signal_parse(argv[optind + 1])) < 0)
 		return usage_error("kill", "unknown signal");
 	if (load_running(argv[optind], &s, &status, &err) < 0)
 		return fail(&err, false);

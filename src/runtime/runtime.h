@@ -106,6 +106,10 @@ uint64_t berth_runtime_pid_start_time(pid_t pid, bool *zombie);
  * (0: do not check). ESRCH when it is gone. */
 int berth_runtime_kill(pid_t pid, uint64_t start_time, int sig, berth_error_t *err);
 
+/* A signal by name or number: "TERM", "SIGTERM", "15", "SIGRTMIN+3";
+ * -1 when it is none. */
+int berth_runtime_signal_parse(const char *s);
+
 /* The cgroup path a spec asks for, or "/berth/<id>" when it names none.
  * Returns a new string. */
 char *berth_runtime_cgroup_path(const struct berth_spec *spec, const char *id);
