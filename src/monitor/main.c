@@ -20,6 +20,9 @@ static const struct option long_opts[] = {
 	{ "stdin", no_argument, NULL, 'I' },
 	{ "exit-file", required_argument, NULL, 'e' },
 	{ "attach-socket", required_argument, NULL, 'a' },
+	{ "start-fd", required_argument, NULL, 'S' },
+	{ "control", required_argument, NULL, 'c' },
+	{ "daemonize", no_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -38,7 +41,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: berth-monitor --bundle DIR --id ID [--log-path FILE] "
 			"[--log-max-size BYTES] [--log-max-file N] [--ready-fd N] [--stdin] "
-			"[--exit-file FILE] [--attach-socket PATH]\n");
+			"[--exit-file FILE] [--attach-socket PATH] [--start-fd N] "
+			"[--control FIFO] [--daemonize]\n");
 	return 2;
 }
 
@@ -63,6 +67,17 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 			break;
 		case 'a':
 			o->attach_socket = optarg;
+			break;
+		case 'c':
+			o->control = optarg;
+			break;
+		case 'D':
+			o->daemonize = true;
+			break;
+		case 'S':
+			if (parse_num(optarg, 0, 65535, &v) < 0)
+				return -1;
+			o->start_fd = (int)v;
 			break;
 		case 'I':
 			o->open_stdin = true;
@@ -91,7 +106,7 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct berth_monitor_opts o = { .log_max_file = 1, .ready_fd = -1 };
+	struct berth_monitor_opts o = { .log_max_file = 1, .ready_fd = -1, .start_fd = -1 };
 	berth_error_t err = NULL;
 
 	if (parse_args(argc, argv, &o) < 0)

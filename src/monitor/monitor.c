@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -53,7 +54,8 @@ enum watch_kind {
 	W_STDIN,
 	W_PIDFD,
 	W_LISTEN,
-	W_CLIENT
+	W_CLIENT,
+	W_CONTROL
 };
 
 struct watch {
@@ -79,7 +81,11 @@ struct mon {
 	const struct berth_monitor_opts *o; /* borrowed */
 	int ep;
 	bool tty;
-	struct watch out, err, in, pidfd, listen; /* with a tty, `out` is the pty master */
+	struct watch out, err, in, pidfd, listen, control; /* with a tty, `out` is the pty master */
+	char *fifo;					   /* owned: the exec FIFO with --start-fd */
+	int ready_fd;					   /* -1 once the ready line is sent */
+	char ctl_line[64];
+	size_t ctl_len;
 	struct buf in_buf;
 	bool in_close_pending;
 	struct client *clients; /* owned */
@@ -467,6 +473,42 @@ static void poll_child(struct mon *m)
 		record_exit(m, CLD_KILLED, WTERMSIG(status));
 }
 
+/* ------------------------------------------------------------------ control */
+
+static void control_line(struct mon *m, const char *line)
+{
+	unsigned h, w;
+
+	if (sscanf(line, "resize %u %u", &h, &w) == 2) {
+		struct winsize ws = { .ws_row = (unsigned short)h, .ws_col = (unsigned short)w };
+
+		if (m->tty && m->out.fd >= 0 && ioctl(m->out.fd, TIOCSWINSZ, &ws) < 0)
+			berth_log_warn("resize: %s", strerror(errno));
+		return;
+	}
+	berth_log_warn("control: unknown request `%s`", line);
+}
+
+static void control_readable(struct mon *m)
+{
+	char buf[256];
+	ssize_t n, i;
+
+	do
+		n = read(m->control.fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (m->ctl_len < sizeof(m->ctl_line) - 1)
+				m->ctl_line[m->ctl_len++] = buf[i];
+			continue;
+		}
+		m->ctl_line[m->ctl_len] = '\0';
+		control_line(m, m->ctl_line);
+		m->ctl_len = 0;
+	}
+}
+
 static void dispatch(struct mon *m, struct watch *w, uint32_t events)
 {
 	switch (w->kind) {
@@ -493,6 +535,9 @@ static void dispatch(struct mon *m, struct watch *w, uint32_t events)
 		break;
 	case W_CLIENT:
 		client_event(m, (struct client *)w, events);
+		break;
+	case W_CONTROL:
+		control_readable(m);
 		break;
 	}
 }
@@ -607,10 +652,12 @@ static int report_ready(struct mon *m, const char *bundle, berth_error_t *err)
 
 	if (berth_fs_write_atomic(path, doc, strlen(doc), 0644, err) < 0)
 		return berth_error_wrap(err, "write `%s`", path);
-	if (m->o->ready_fd >= 0) {
-		dprintf(m->o->ready_fd, "{\"pid\":%d,\"start_time\":%" PRIu64 "}\n",
-			(int)m->proc.pid, m->proc.start_time);
-		close(m->o->ready_fd);
+	if (m->ready_fd >= 0) {
+		dprintf(m->ready_fd,
+			"{\"pid\":%d,\"start_time\":%" PRIu64 ",\"monitor_pid\":%d}\n",
+			(int)m->proc.pid, m->proc.start_time, (int)getpid());
+		close(m->ready_fd);
+		m->ready_fd = -1;
 	}
 	return 0;
 }
@@ -644,6 +691,50 @@ static int open_attach(struct mon *m, berth_error_t *err)
 	return 0;
 }
 
+static int open_control(struct mon *m, berth_error_t *err)
+{
+	const char *path = m->o->control;
+	int fd;
+
+	if (!path)
+		return 0;
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
+		return berth_make_error(err, errno, "control FIFO `%s`", path);
+	/* read-write: never EOF when a writer goes */
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return berth_make_error(err, errno, "control FIFO `%s`", path);
+	m->control.fd = fd;
+	if (watch_add(m, &m->control, EPOLLIN) < 0)
+		return berth_make_error(err, errno, "epoll_ctl");
+	return 0;
+}
+
+/* --start-fd: waits for the go, takes the clients already connected, then
+ * lets the program run. */
+static int wait_start(struct mon *m, berth_error_t *err)
+{
+	char c;
+	ssize_t n;
+
+	if (m->o->start_fd < 0)
+		return 0;
+	do
+		n = read(m->o->start_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(m->o->start_fd);
+	if (n != 1)
+		return berth_make_error(err, ECANCELED, "no start: the caller went away");
+	if (m->listen.fd >= 0)
+		accept_clients(m);
+	if (berth_runtime_start_fifo(m->fifo, err) < 0) {
+		/* the init died before its start: the pidfd reports its status */
+		berth_log_warn("start: %s", (*err)->msg);
+		berth_error_release(err);
+	}
+	return 0;
+}
+
 static void warn_cb(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -663,6 +754,13 @@ static int create_container(struct mon *m, const struct berth_spec *spec, const 
 	ro.bundle = bundle;
 	ro.console_socket = -1;
 	ro.warn = warn_cb;
+	if (m->o->start_fd >= 0) {
+		m->fifo = xasprintf("%s/exec.fifo", bundle);
+		(void)unlink(m->fifo);
+		if (berth_runtime_make_exec_fifo(m->fifo, err) < 0)
+			return -1;
+		ro.exec_fifo = m->fifo;
+	}
 	if (!m->tty) {
 		if (m->o->open_stdin)
 			ret = pipe2(pin, O_CLOEXEC);
@@ -711,7 +809,9 @@ static int setup_loop(struct mon *m, berth_error_t *err)
 	m->proc.pidfd = -1;
 	if (m->pidfd.fd >= 0 && watch_add(m, &m->pidfd, EPOLLIN) < 0)
 		return berth_make_error(err, errno, "epoll_ctl");
-	return open_attach(m, err);
+	if (open_attach(m, err) < 0)
+		return -1;
+	return open_control(m, err);
 }
 
 static void mon_init(struct mon *m, const struct berth_monitor_opts *o)
@@ -719,11 +819,13 @@ static void mon_init(struct mon *m, const struct berth_monitor_opts *o)
 	memset(m, 0, sizeof(*m) - sizeof(m->rbuf));
 	m->o = o;
 	m->ep = -1;
+	m->ready_fd = o->ready_fd;
 	m->out = (struct watch){ W_STDOUT, -1, 0 };
 	m->err = (struct watch){ W_STDERR, -1, 0 };
 	m->in = (struct watch){ W_STDIN, -1, 0 };
 	m->pidfd = (struct watch){ W_PIDFD, -1, 0 };
 	m->listen = (struct watch){ W_LISTEN, -1, 0 };
+	m->control = (struct watch){ W_CONTROL, -1, 0 };
 	m->proc = (struct berth_runtime_proc){ .pid = -1, .pidfd = -1, .pty_master = -1 };
 }
 
@@ -735,6 +837,10 @@ static void mon_release(struct mon *m)
 	watch_close(m, &m->in);
 	watch_close(m, &m->pidfd);
 	watch_close(m, &m->listen);
+	watch_close(m, &m->control);
+	if (m->fifo)
+		(void)unlink(m->fifo);
+	free(m->fifo);
 	if (m->o->attach_socket)
 		(void)unlink(m->o->attach_socket);
 	free(m->in_buf.data);
@@ -764,7 +870,7 @@ static int start(struct mon *m, struct berth_spec **spec, char *bundle, berth_er
 	}
 	if (create_container(m, *spec, bundle, err) < 0)
 		return -1;
-	if (setup_loop(m, err) < 0 || report_ready(m, bundle, err) < 0) {
+	if (setup_loop(m, err) < 0 || report_ready(m, bundle, err) < 0 || wait_start(m, err) < 0) {
 		berth_error_t e2 = NULL;
 
 		kill(m->proc.pid, SIGKILL);
@@ -796,8 +902,18 @@ int berth_monitor_run(const struct berth_monitor_opts *o, berth_error_t *err)
 	int ret;
 
 	mon_init(&m, o);
+	if (o->daemonize) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return berth_make_error(err, errno, "fork");
+		if (pid > 0)
+			_exit(0);
+	}
 	if (o->ready_fd >= 0)
 		(void)fcntl(o->ready_fd, F_SETFD, FD_CLOEXEC);
+	if (o->start_fd >= 0)
+		(void)fcntl(o->start_fd, F_SETFD, FD_CLOEXEC);
 	/* before detach() moves to / */
 	ret = realpath(o->bundle, bundle) ? 0
 					  : berth_make_error(err, errno, "bundle `%s`", o->bundle);
@@ -805,7 +921,7 @@ int berth_monitor_run(const struct berth_monitor_opts *o, berth_error_t *err)
 	if (ret == 0)
 		ret = start(&m, &spec, bundle, err);
 	if (ret < 0) {
-		report_error(o->ready_fd, *err);
+		report_error(m.ready_fd, *err);
 		mon_release(&m);
 		return ret;
 	}

@@ -4,7 +4,7 @@
  *
  *   berth-monitor --bundle DIR --id ID [--log-path FILE] [--log-max-size BYTES]
  *                 [--log-max-file N] [--ready-fd N] [--stdin] [--exit-file FILE]
- *                 [--attach-socket PATH]
+ *                 [--attach-socket PATH] [--start-fd N] [--control FIFO] [--daemonize]
  *
  * 1. It reads DIR/config.json, calls setsid() and ignores SIGPIPE, SIGTERM,
  *    SIGINT and SIGHUP: the daemon kills the container by pid, and the
@@ -25,6 +25,16 @@
  *    raw bytes with one. What a client sends goes to the container's stdin
  *    (--stdin or a terminal); a client's half-close closes the stdin pipe
  *    (docker's StdinOnce). A client more than 1 MiB behind is dropped.
+ * With --daemonize the monitor forks first and the parent exits at once,
+ * so that the monitor is reparented away from its caller (the daemon reaps
+ * that parent and watches the monitor through monitor_pid).
+ * With --start-fd the container is created stopped (an exec FIFO in DIR)
+ * and the ready line is written; the monitor then blocks until one byte
+ * arrives on that fd, accepts every attach client already connected (so
+ * that no output is lost to a client that attached before the start), and
+ * lets the program run. EOF on the fd instead kills the container.
+ * With --control the monitor reads lines from that FIFO (made if missing):
+ *   resize H W    sets the terminal size of a tty container.
  * 5. When the container exits (pidfd) it drains the output, writes the exit
  *    file atomically:
  *      {"ExitCode":n,"OOMKilled":bool,"FinishedAt":"RFC3339Nano","Error":""}
@@ -48,6 +58,9 @@ struct berth_monitor_opts {
 	bool open_stdin;	   /* --stdin */
 	const char *exit_file;	   /* NULL: none */
 	const char *attach_socket; /* NULL: no attach */
+	int start_fd;		   /* -1: start at once */
+	const char *control;	   /* NULL: no control FIFO */
+	bool daemonize;
 };
 
 /* Runs the container of O until it exits, as described above. Returns 0
