@@ -226,21 +226,28 @@ static bool wanted(const struct berth_jsonlog_query *q, const struct berth_jsonl
 	return true;
 }
 
-/* Reads FILE line by line; with COUNT_ONLY, counts the matches. */
-static int scan_file(const char *file, const struct berth_jsonlog_query *q, int64_t *skip,
-		     int64_t *count, berth_jsonlog_fn fn, void *data)
+/* Reads F from its position line by line; with COUNT, counts the matches.
+ * A last line without its newline (being written) is left unread. */
+static int scan_stream(FILE *f, const struct berth_jsonlog_query *q, int64_t *skip, int64_t *count,
+		       berth_jsonlog_fn fn, void *data)
 {
-	cleanup_file FILE *f = fopen(file, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int ret = 0;
 
-	if (f == NULL)
-		return 0;
-	while (ret == 0 && (n = getline(&line, &cap, f)) > 0) {
+	while (ret == 0) {
+		off_t at = ftello(f);
 		struct berth_jsonlog_entry e;
 		char *buf = NULL;
+
+		n = getline(&line, &cap, f);
+		if (n <= 0)
+			break;
+		if (line[n - 1] != '\n') {
+			(void)fseeko(f, at, SEEK_SET);
+			break;
+		}
 		if (n > 4 * BERTH_JSONLOG_MAX_LINE + 256 ||
 		    !berth_jsonlog_parse_line(line, (size_t)n, &e, &buf))
 			continue;
@@ -258,8 +265,54 @@ static int scan_file(const char *file, const struct berth_jsonlog_query *q, int6
 	return ret;
 }
 
+static int scan_file(const char *file, const struct berth_jsonlog_query *q, int64_t *skip,
+		     int64_t *count, berth_jsonlog_fn fn, void *data, struct berth_jsonlog_pos *pos)
+{
+	cleanup_file FILE *f = fopen(file, "re");
+	int ret;
+
+	if (f == NULL)
+		return 0;
+	ret = scan_stream(f, q, skip, count, fn, data);
+	if (pos) {
+		struct stat st;
+		pos->offset = ftello(f);
+		pos->ino = fstat(fileno(f), &st) == 0 ? (uint64_t)st.st_ino : 0;
+	}
+	return ret;
+}
+
+int berth_jsonlog_follow(const char *path, const struct berth_jsonlog_query *q,
+			 struct berth_jsonlog_pos *pos, berth_jsonlog_fn fn, void *data)
+{
+	cleanup_file FILE *f = fopen(path, "re");
+	struct stat st;
+	int64_t skip = 0;
+	int ret;
+
+	if (f == NULL || fstat(fileno(f), &st) < 0)
+		return 0;
+	if ((uint64_t)st.st_ino != pos->ino || st.st_size < pos->offset) {
+		/* rotated (or truncated): the new file from its start */
+		pos->ino = (uint64_t)st.st_ino;
+		pos->offset = 0;
+	}
+	if (fseeko(f, pos->offset, SEEK_SET) < 0)
+		return 0;
+	ret = scan_stream(f, q, &skip, NULL, fn, data);
+	pos->offset = ftello(f);
+	return ret;
+}
+
 int berth_jsonlog_read(const char *path, const struct berth_jsonlog_query *q, berth_jsonlog_fn fn,
 		       void *data, berth_error_t *err)
+{
+	return berth_jsonlog_read_pos(path, q, fn, data, NULL, err);
+}
+
+int berth_jsonlog_read_pos(const char *path, const struct berth_jsonlog_query *q,
+			   berth_jsonlog_fn fn, void *data, struct berth_jsonlog_pos *pos,
+			   berth_error_t *err)
 {
 	int files = q->max_files < 1			     ? 1
 		    : q->max_files > BERTH_JSONLOG_MAX_FILES ? BERTH_JSONLOG_MAX_FILES
@@ -271,13 +324,13 @@ int berth_jsonlog_read(const char *path, const struct berth_jsonlog_query *q, be
 	if (q->tail >= 0) {
 		for (i = files - 1; i >= 0; i--) {
 			cleanup_free char *f = rotated(path, i);
-			scan_file(f, q, NULL, &total, NULL, NULL);
+			scan_file(f, q, NULL, &total, NULL, NULL, NULL);
 		}
 		skip = total > q->tail ? total - q->tail : 0;
 	}
 	for (i = files - 1; i >= 0; i--) {
 		cleanup_free char *f = rotated(path, i);
-		if (scan_file(f, q, &skip, NULL, fn, data) < 0)
+		if (scan_file(f, q, &skip, NULL, fn, data, i == 0 ? pos : NULL) < 0)
 			break;
 	}
 	(void)err;

@@ -51,6 +51,23 @@ struct berth_jsonlog_query {
 int berth_jsonlog_read(const char *path, const struct berth_jsonlog_query *q, berth_jsonlog_fn fn,
 		       void *data, berth_error_t *err);
 
+/* Where a reader stands in the live file, to follow it. */
+struct berth_jsonlog_pos {
+	int64_t offset;
+	uint64_t ino;
+};
+
+/* berth_jsonlog_read, noting in *POS where it stopped in the live file
+ * (complete lines only). */
+int berth_jsonlog_read_pos(const char *path, const struct berth_jsonlog_query *q,
+			   berth_jsonlog_fn fn, void *data, struct berth_jsonlog_pos *pos,
+			   berth_error_t *err);
+
+/* Reads the entries added to PATH since *POS (a rotation starts the new
+ * file from 0) and moves *POS on. */
+int berth_jsonlog_follow(const char *path, const struct berth_jsonlog_query *q,
+			 struct berth_jsonlog_pos *pos, berth_jsonlog_fn fn, void *data);
+
 /* Parses one line; false when it is not an entry. ENTRY points into the
  * decoded copy kept in *BUF (caller frees). */
 bool berth_jsonlog_parse_line(const char *line, size_t len, struct berth_jsonlog_entry *entry,
