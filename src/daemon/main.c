@@ -19,6 +19,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "runtime/runtime.h"
 #include "daemon/daemon_config.h"
 #include "daemon/daemon.h"
 #include "engine/engine.h"
@@ -81,11 +82,14 @@ static int write_pidfile(struct daemon *d, berth_error_t *err)
 
 	if (berth_fs_read_file(path, 64, &old, NULL) >= 0) {
 		int pid = atoi(old);
-		if (pid > 0 && pid != getpid() && kill(pid, 0) == 0) {
+		bool zombie = false;
+		if (pid > 0 && pid != getpid() && kill(pid, 0) == 0 &&
+		    berth_runtime_pid_start_time(pid, &zombie) > 0 && !zombie) {
 			cleanup_free char *comm_path = xasprintf("/proc/%d/comm", pid);
 			cleanup_free char *comm = NULL;
+			/* a killed daemon nobody reaped yet, or a monitor, is not one */
 			if (berth_fs_read_file(comm_path, 64, &comm, NULL) >= 0 &&
-			    strncmp(comm, "berth", 5) == 0)
+			    strcmp(comm, "berth\n") == 0)
 				return berth_make_error(
 				    err, EEXIST,
 				    "pid file found, ensure berth is not running or delete %s (process with PID %d is still running)",
