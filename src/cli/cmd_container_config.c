@@ -1064,7 +1064,7 @@ static int parse_lists(const struct berth_cli_create_opts *o, struct parsed *p, 
 		return -1;
 	p->devices = json_array();
 	for (size_t i = 0; i < o->device.n; i++) {
-		json_t *d;
+		json_t *d = NULL;
 		if (parse_device(o->device.v[i], &d, err) < 0)
 			return -1;
 		json_array_append_new(p->devices, d);
