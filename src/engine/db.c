@@ -33,6 +33,12 @@ static const char *const migrations[] = {
 	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
 	"  tagged_at INTEGER NOT NULL);"
 	"CREATE INDEX image_refs_by_image ON image_refs(image_id);",
+	/* 3: containers: the create request, image and state as one document */
+	"CREATE TABLE containers ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT UNIQUE NOT NULL," /* with the leading '/' */
+	"  created INTEGER NOT NULL,"  /* unix nanoseconds */
+	"  doc TEXT NOT NULL);",
 };
 
 int berth_db_latest_schema_version(void)

@@ -16,6 +16,7 @@
 #include "engine/db.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
+#include "engine/containers.h"
 #include "engine/images.h"
 
 /* RFC 3339, as dockerd reports it */
@@ -121,7 +122,8 @@ struct berth_engine *berth_engine_new(struct berth_loop *loop,
 	if (e->db == NULL || load_identity(e, err) < 0)
 		goto fail;
 	e->store = berth_store_open(e->cfg.data_root, err);
-	if (e->store == NULL || berth_engine_images_reconcile(e, err) < 0)
+	if (e->store == NULL || berth_engine_images_reconcile(e, err) < 0 ||
+	    berth_engine_containers_load(e, err) < 0)
 		goto fail;
 	berth_log_info("engine %s: store schema version %d, data root %s", e->id,
 		       berth_db_schema_version(e->db), e->cfg.data_root);
@@ -136,6 +138,7 @@ void berth_engine_free(struct berth_engine *e)
 	if (e == NULL)
 		return;
 	berth_engine_image_jobs_stop(e);
+	berth_engine_containers_free(e);
 	berth_db_close(e->db);
 	berth_store_free(e->store);
 	free(e->layers_dir);
@@ -316,13 +319,15 @@ json_t *berth_engine_info(struct berth_engine *e)
 {
 	char now[48];
 	json_t *j;
+	int total, running, paused, stopped;
 
+	berth_engine_containers_count(e, &total, &running, &paused, &stopped);
 	berth_sysinfo_read(&e->si, e->cfg.cgroup_root);
 	berth_time_format_rfc3339nano(berth_time_now_ns(), now, sizeof(now));
 	j = json_pack(
 	    "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s]], s:[], s:{s:[], s:[], s:[], s:[]}}",
-	    "ID", e->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
-	    "ContainersStopped", 0, "Images", berth_engine_images_count(e), "Driver", "overlay2",
+	    "ID", e->id, "Containers", total, "ContainersRunning", running, "ContainersPaused",
+	    paused, "ContainersStopped", stopped, "Images", berth_engine_images_count(e), "Driver", "overlay2",
 	    "DriverStatus", "Backing Filesystem", backing_fs(e->cfg.data_root), "SystemStatus",
 	    "Plugins", "Volume", "Network", "Authorization", "Log");
 	json_array_append_new(json_object_get(json_object_get(j, "Plugins"), "Volume"),

@@ -16,7 +16,20 @@ struct berth_engine {
 	struct berth_store *store;	    /* owned: the content store */
 	char *layers_dir;		    /* owned: <data-root>/layers */
 	struct berth_image_job *image_jobs; /* running pulls */
+	struct container *containers;	    /* owned: every container, newest first */
+	char *containers_dir;		    /* owned: <data-root>/containers */
+	char *monitor_path;		    /* owned: the berth-monitor binary */
 };
+
+/* Loads the containers of the store and adopts their running monitors
+ * (start); frees them (shutdown: the containers run on). */
+int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err);
+void berth_engine_containers_free(struct berth_engine *e);
+
+/* For a container: the image NAME stands for (ID, its config document, its
+ * chain IDs bottom first). ENOENT "No such image: NAME". */
+int berth_engine_image_for_container(struct berth_engine *e, const char *name, char **id,
+				     json_t **config, json_t **layers, berth_error_t *err);
 
 /* Cancels every running pull and waits for its thread (shutdown). */
 void berth_engine_image_jobs_stop(struct berth_engine *e);

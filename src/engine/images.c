@@ -1740,3 +1740,24 @@ int berth_engine_images_reconcile(struct berth_engine *e, berth_error_t *err)
 	rows_release(&rs);
 	return 0;
 }
+
+/* --- for containers ------------------------------------------------------------------------------ */
+
+int berth_engine_image_for_container(struct berth_engine *e, const char *name, char **id,
+				     json_t **config, json_t **layers, berth_error_t *err)
+{
+	cleanup_free char *iid = resolve_image(e, name, err);
+	struct image_row r = { 0 };
+
+	if (iid == NULL || row_get(e, iid, &r, err) < 0)
+		return -1;
+	if (r.config == NULL) {
+		row_release(&r);
+		return berth_make_error(err, EIO, "image %s: config document is missing", iid);
+	}
+	*id = steal_pointer(&iid);
+	*config = json_incref(r.config);
+	*layers = json_incref(r.layers);
+	row_release(&r);
+	return 0;
+}

@@ -1,0 +1,93 @@
+/* container_internal.h: the container record the files of engine/ share
+ * (containers.c: model, store, inspect, list, remove; crun.c: monitors,
+ * start, exits, stop, restart policies; cio.c: attach and logs). */
+#ifndef BERTH_ENGINE_CONTAINER_INTERNAL_H
+#define BERTH_ENGINE_CONTAINER_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/containers.h"
+#include "engine/engine_internal.h"
+
+enum cstatus {
+	CS_CREATED,
+	CS_RUNNING,
+	CS_PAUSED,
+	CS_RESTARTING,
+	CS_REMOVING,
+	CS_EXITED,
+	CS_DEAD
+};
+
+struct cwaiter;
+struct cstop;
+struct cattach;
+
+struct container {
+	struct container *next;
+	char id[65];
+	char *name;	       /* owned, with the leading '/' */
+	int64_t created_ns;
+	char *image_id;	       /* owned: sha256:... */
+	char *image_name;      /* owned: as the request named it */
+	json_t *request;       /* owned: the create body (Config fields + HostConfig) */
+	json_t *image_config;  /* owned: the image config's "config" object, or null */
+	json_t *layers;	       /* owned: the image's chain IDs, bottom first */
+	char *dir;	       /* owned: <data-root>/containers/<id> */
+
+	/* state (persisted) */
+	enum cstatus status;
+	bool oom_killed, has_been_started, manual_stop;
+	pid_t pid, monitor_pid;
+	uint64_t start_time;
+	int exit_code;
+	int64_t started_ns, finished_ns;
+	char *error; /* owned, may be NULL */
+	int restart_count;
+
+	/* runtime (not persisted) */
+	int monitor_pidfd;
+	struct berth_loop_handler *monitor_watch;
+	uint64_t monitor_poll_timer; /* without pidfds */
+	uint64_t restart_timer;
+	int64_t restart_delay_ms;
+	bool mounted;
+	bool removing;		/* rm after exit (AutoRemove) */
+	struct cwaiter *waiters;
+	struct cstop *stops;
+	struct cattach *attaches;
+};
+
+/* containers.c */
+struct container *cont_find(struct berth_engine *e, const char *name, berth_error_t *err);
+int cont_save(struct berth_engine *e, struct container *c, berth_error_t *err);
+const char *cont_status_name(enum cstatus s);
+const json_t *cont_hc(const struct container *c);
+/* publishes a container event with docker's attributes (name, image,
+ * labels) plus EXTRA (stolen, may be NULL) */
+void cont_event(struct berth_engine *e, struct container *c, const char *action, json_t *extra);
+/* removes the container's files, row and record (it must not run) */
+int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err);
+char *cont_path(const struct container *c, const char *file);
+bool cont_tty(const struct container *c);
+
+/* crun.c */
+int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err);
+void crun_adopt(struct berth_engine *e, struct container *c);
+void crun_release(struct berth_engine *e, struct container *c); /* runtime fields, at free */
+int crun_unmount(struct berth_engine *e, struct container *c);
+int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err);
+void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed);
+bool crun_running(const struct container *c);
+void crun_shutdown(struct berth_engine *e);
+
+/* cio.c */
+void cio_on_started(struct berth_engine *e, struct container *c); /* connect pending attaches */
+void cio_on_exit(struct berth_engine *e, struct container *c);
+void cio_release(struct berth_engine *e, struct container *c);
+void cio_shutdown(struct berth_engine *e); /* stops and joins the log followers */
+
+#endif

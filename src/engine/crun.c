@@ -1,0 +1,1273 @@
+/* crun.c: running containers: the rootfs mount, the files docker writes
+ * (hostname, hosts, resolv.conf), config.json, the berth-monitor process
+ * (fork+exec, reparented away, watched through a pidfd), exits, stop and
+ * kill, pause, restart policies, waiters, and adoption after a restart. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/timeutil.h"
+#include "base/xalloc.h"
+#include "engine/container_internal.h"
+#include "engine/ocispec.h"
+#include "runtime/linux/cgroup.h"
+#include "runtime/runtime.h"
+
+extern char **environ;
+
+#define READY_TIMEOUT_MS   (120 * 1000) /* a monitor's create may take long on a busy host */
+#define MAX_OVERLAY_OPTS   4000		/* one page of mount options */
+#define RESTART_MIN_MS	   100
+#define RESTART_MAX_MS	   (60 * 1000)
+#define RESTART_RESET_NS   (10LL * 1000 * 1000 * 1000)
+#define DEFAULT_STOP_S	   10
+#define MAX_USER_FILE	   (4 * 1024 * 1024)
+#define MONITOR_POLL_MS	   500 /* only without pidfds */
+
+struct cwaiter {
+	struct cwaiter *next;
+	struct berth_engine *e;
+	struct container *c; /* NULL once the container is gone */
+	enum berth_wait_condition cond;
+	berth_container_wait_cb cb;
+	void *data;
+	uint64_t timer;
+	int code;
+	char *error;
+	bool fired;
+};
+
+struct cstop {
+	struct cstop *next;
+	berth_container_done_cb done;
+	void *data;
+	bool restart; /* start again once stopped */
+};
+
+/* Waiters whose container was removed, until their callback has run. */
+static struct cwaiter *orphans;
+
+static void on_exit_seen(struct berth_engine *e, struct container *c);
+
+bool crun_running(const struct container *c)
+{
+	return c->status == CS_RUNNING || c->status == CS_PAUSED || c->status == CS_RESTARTING;
+}
+
+static char *cgroup_path(const struct container *c)
+{
+	return xasprintf("/berth/%s", c->id);
+}
+
+/* --- rootfs ------------------------------------------------------------------------------ */
+
+static bool is_overlay(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
+int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	cleanup_free char *rootfs = cont_path(c, "rootfs"), *upper = cont_path(c, "upper"),
+			  *work = cont_path(c, "work"), *opts = NULL;
+	struct berth_strbuf lower = BERTH_STRBUF_INIT;
+	size_t i = json_array_size(c->layers);
+
+	if (c->mounted || is_overlay(rootfs)) {
+		c->mounted = true;
+		return 0;
+	}
+	while (i-- > 0) {
+		const char *chain = json_string_value(json_array_get(c->layers, i));
+		if (chain == NULL || strncmp(chain, "sha256:", 7) != 0) {
+			berth_strbuf_release(&lower);
+			return berth_make_error(err, EIO, "container %s: bad layer list", c->id);
+		}
+		berth_strbuf_printf(&lower, "%s%s/%s/diff", lower.len ? ":" : "", e->layers_dir,
+				    chain + 7);
+	}
+	if (lower.len == 0) { /* an image without layers: an empty lower dir */
+		cleanup_free char *empty = cont_path(c, "empty");
+		if (berth_fs_mkdir_p(empty, 0755, err) < 0) {
+			berth_strbuf_release(&lower);
+			return -1;
+		}
+		berth_strbuf_printf(&lower, "%s", empty);
+	}
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower.buf, upper, work);
+	berth_strbuf_release(&lower);
+	if (strlen(opts) > MAX_OVERLAY_OPTS)
+		return berth_make_error(err, E2BIG,
+					"container %s: too many image layers for one overlay mount",
+					c->id);
+	if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
+		return berth_make_error(err, errno, "mount overlay for %s: %s", c->id,
+					strerror(errno));
+	c->mounted = true;
+	return 0;
+}
+
+int crun_unmount(struct berth_engine *e, struct container *c)
+{
+	cleanup_free char *rootfs = cont_path(c, "rootfs");
+
+	(void)e;
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+		berth_log_warn("container %s: unmount rootfs: %s", c->id, strerror(errno));
+		return -1;
+	}
+	c->mounted = false;
+	return 0;
+}
+
+/* Reads REL (e.g. "etc/passwd") inside ROOT without leaving it. NULL when
+ * it is missing or unreadable. */
+static char *read_in_root(const char *root, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	struct berth_strbuf b = BERTH_STRBUF_INIT;
+	struct stat st;
+	char buf[8192];
+	ssize_t n;
+
+	if (rfd < 0)
+		return NULL;
+	fd = (int)syscall(SYS_openat2, rfd, rel, &how, sizeof(how));
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (b.len + (size_t)n > MAX_USER_FILE)
+			break;
+		berth_strbuf_append(&b, buf, (size_t)n);
+	}
+	if (b.buf == NULL)
+		return xstrdup("");
+	return b.buf;
+}
+
+/* --- the files docker writes ---------------------------------------------------------------- */
+
+static int write_file(const struct container *c, const char *name, const char *text,
+		      berth_error_t *err)
+{
+	cleanup_free char *p = cont_path(c, name);
+
+	return berth_fs_write_atomic(p, text, strlen(text), 0644, err);
+}
+
+static int write_etc_files(struct container *c, berth_error_t *err)
+{
+	const json_t *hc = cont_hc(c), *it;
+	const char *hostname = json_string_value(json_object_get(c->request, "Hostname"));
+	const char *domain = json_string_value(json_object_get(c->request, "Domainname"));
+	bool host_net = strcmp(json_string_value(json_object_get(hc, "NetworkMode"))
+				   ? json_string_value(json_object_get(hc, "NetworkMode"))
+				   : "",
+			       "host") == 0;
+	struct berth_strbuf b = BERTH_STRBUF_INIT;
+	cleanup_free char *host_resolv = NULL;
+	size_t i;
+	int ret;
+
+	berth_strbuf_printf(&b, "%s\n", hostname ? hostname : c->id);
+	ret = write_file(c, "hostname", b.buf, err);
+	berth_strbuf_release(&b);
+	if (ret < 0)
+		return -1;
+
+	if (host_net) {
+		cleanup_free char *h = NULL;
+		if (berth_fs_read_file("/etc/hosts", MAX_USER_FILE, &h, NULL) >= 0)
+			berth_strbuf_printf(&b, "%s", h);
+	} else {
+		berth_strbuf_printf(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+					"ip6-loopback\nfe00::0\tip6-localnet\nff00::0\t"
+					"ip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\t"
+					"ip6-allrouters\n");
+	}
+	json_array_foreach (json_object_get(hc, "ExtraHosts"), i, it) {
+		const char *s = json_string_value(it), *sep;
+		if (s == NULL || !(sep = strchr(s, ':')))
+			continue;
+		/* "name:ip" (ip may be IPv6 with colons) */
+		berth_strbuf_printf(&b, "%s\t%.*s\n", sep + 1, (int)(sep - s), s);
+	}
+	if (!host_net && hostname)
+		berth_strbuf_printf(&b, "127.0.1.1\t%s%s%s\n", hostname,
+				    domain && *domain ? "." : "", domain && *domain ? domain : "");
+	ret = write_file(c, "hosts", b.buf ? b.buf : "", err);
+	berth_strbuf_release(&b);
+	if (ret < 0)
+		return -1;
+
+	/* resolv.conf: --dns options first, else the host's */
+	if (json_array_size(json_object_get(hc, "Dns")) > 0 ||
+	    json_array_size(json_object_get(hc, "DnsSearch")) > 0 ||
+	    json_array_size(json_object_get(hc, "DnsOptions")) > 0) {
+		json_array_foreach (json_object_get(hc, "Dns"), i, it)
+			berth_strbuf_printf(&b, "nameserver %s\n", json_string_value(it));
+		if (json_array_size(json_object_get(hc, "DnsSearch")) > 0) {
+			berth_strbuf_printf(&b, "search");
+			json_array_foreach (json_object_get(hc, "DnsSearch"), i, it)
+				berth_strbuf_printf(&b, " %s", json_string_value(it));
+			berth_strbuf_printf(&b, "\n");
+		}
+		if (json_array_size(json_object_get(hc, "DnsOptions")) > 0) {
+			berth_strbuf_printf(&b, "options");
+			json_array_foreach (json_object_get(hc, "DnsOptions"), i, it)
+				berth_strbuf_printf(&b, " %s", json_string_value(it));
+			berth_strbuf_printf(&b, "\n");
+		}
+	} else if (berth_fs_read_file("/etc/resolv.conf", MAX_USER_FILE, &host_resolv, NULL) >= 0) {
+		berth_strbuf_printf(&b, "%s", host_resolv);
+	}
+	ret = write_file(c, "resolv.conf", b.buf ? b.buf : "", err);
+	berth_strbuf_release(&b);
+	return ret;
+}
+
+static json_t *bind_mount(const char *dest, const char *source, bool ro)
+{
+	return json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest, "type", "bind",
+			 "source", source, "options", "rbind", "rprivate", ro ? "ro" : "rw");
+}
+
+static int write_spec(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	cleanup_free char *rootfs = cont_path(c, "rootfs"), *passwd = NULL, *group = NULL,
+			  *text = NULL, *path = NULL;
+	cleanup_free gid_t *groups = NULL;
+	const char *user = json_string_value(json_object_get(c->request, "User"));
+	const json_t *hc = cont_hc(c);
+	struct berth_oci_inputs in = { 0 };
+	size_t n_groups = 0, i;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	json_t *spec, *mounts, *it;
+	bool ro = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
+
+	(void)e;
+	passwd = read_in_root(rootfs, "etc/passwd");
+	group = read_in_root(rootfs, "etc/group");
+	if (berth_oci_resolve_user(user && *user ? user : "0", passwd, group, &uid, &gid, &groups,
+				   &n_groups, err) < 0)
+		return -1;
+	/* --group-add */
+	json_array_foreach (json_object_get(hc, "GroupAdd"), i, it) {
+		const char *g = json_string_value(it);
+		uid_t u2;
+		gid_t g2;
+		gid_t *gl = NULL;
+		size_t gn = 0;
+		cleanup_free char *spec_user = NULL;
+		if (g == NULL)
+			continue;
+		spec_user = xasprintf("0:%s", g);
+		if (berth_oci_resolve_user(spec_user, passwd, group, &u2, &g2, &gl, &gn, err) < 0)
+			return -1;
+		free(gl);
+		groups = xrealloc(groups, sizeof(gid_t) * (n_groups + 1));
+		groups[n_groups++] = g2;
+	}
+	in.image = c->image_config;
+	in.create = c->request;
+	in.id = c->id;
+	in.rootfs = rootfs;
+	in.hostname = json_string_value(json_object_get(c->request, "Hostname"));
+	in.uid = uid;
+	in.gid = gid;
+	in.groups = groups;
+	in.n_groups = n_groups;
+	spec = berth_oci_spec_build(&in, err);
+	if (spec == NULL)
+		return -1;
+	mounts = json_object_get(spec, "mounts");
+	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
+		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
+		json_array_append_new(mounts, bind_mount(dest, src, ro && false));
+	}
+	text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	path = cont_path(c, "config.json");
+	return berth_fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+/* --- the monitor -------------------------------------------------------------------------- */
+
+/* "10m" → bytes (docker's RAMInBytes: k, m, g, with or without b) */
+static int64_t size_opt(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	int64_t mult = 1;
+
+	if (end == s || v < 0)
+		return -1;
+	switch (*end | 0x20) {
+	case 'k':
+		mult = 1024;
+		end++;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+		mult = 1024LL * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if ((*end | 0x20) == 'b')
+		end++;
+	if (*end)
+		return -1;
+	return (int64_t)(v * (double)mult);
+}
+
+static char *attach_socket_path(struct berth_engine *e, const struct container *c)
+{
+	return xasprintf("%s/%.12s.sock", e->cfg.exec_root, c->id);
+}
+
+struct argv {
+	char *v[40];
+	int n;
+};
+
+static void arg(struct argv *a, char *s)
+{
+	if (a->n < (int)BERTH_ARRAY_SIZE(a->v) - 1)
+		a->v[a->n++] = s;
+	else
+		free(s);
+}
+
+static void argv_release(struct argv *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+/* Reads the monitor's one ready line (bounded wait). */
+static json_t *read_ready(int fd, berth_error_t *err)
+{
+	char buf[4096];
+	size_t len = 0;
+	int64_t deadline = berth_time_now_ns() + (int64_t)READY_TIMEOUT_MS * 1000000;
+
+	while (len < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = (deadline - berth_time_now_ns()) / 1000000;
+		ssize_t n;
+		int r;
+
+		if (left <= 0) {
+			berth_make_error(err, ETIMEDOUT, "the container monitor did not report");
+			return NULL;
+		}
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	buf[len] = '\0';
+	if (len == 0) {
+		berth_make_error(err, EIO, "the container monitor exited without a report");
+		return NULL;
+	}
+	return json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+}
+
+/* docker's start errors: 127 for a missing program, 126 for one that cannot
+ * run, both as 400 (the request is at fault). */
+static int start_error(struct container *c, const char *msg, int code, berth_error_t *err)
+{
+	cleanup_free char *text = xasprintf(
+	    "failed to create task for container: OCI runtime create failed: unable to start "
+	    "container process: %s: unknown",
+	    msg);
+	int status_errno = EIO;
+
+	if (strstr(msg, "executable file not found") || strstr(msg, "no such file or directory") ||
+	    code == ENOENT) {
+		c->exit_code = 127;
+		status_errno = EINVAL;
+	} else if (strstr(msg, "permission denied") || code == EACCES) {
+		c->exit_code = 126;
+		status_errno = EINVAL;
+	} else {
+		c->exit_code = 128;
+	}
+	free(c->error);
+	c->error = xstrdup(text);
+	return berth_make_error(err, status_errno, "%s", text);
+}
+
+static void watch_monitor(struct berth_engine *e, struct container *c);
+
+static int spawn_monitor(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	const json_t *hc = cont_hc(c);
+	const json_t *lc = json_object_get(hc, "LogConfig");
+	const char *log_type = json_string_value(json_object_get(lc, "Type"));
+	const char *max_size = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-size"));
+	const char *max_file = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-file"));
+	int ready[2] = { -1, -1 }, start[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	struct argv a = { 0 };
+	cleanup_free char *sock = attach_socket_path(e, c);
+	pid_t pid;
+	json_t *rep;
+	int ret, status;
+
+	if (strlen(sock) >= 108)
+		return berth_make_error(err, ENAMETOOLONG,
+					"exec root %s is too long for a Unix socket path",
+					e->cfg.exec_root);
+	if (berth_fs_mkdir_p(e->cfg.exec_root, 0700, err) < 0)
+		return -1;
+	arg(&a, xstrdup(e->monitor_path));
+	arg(&a, xstrdup("--bundle"));
+	arg(&a, xstrdup(c->dir));
+	arg(&a, xstrdup("--id"));
+	arg(&a, xstrdup(c->id));
+	if (!log_type || strcmp(log_type, "none") != 0) {
+		arg(&a, xstrdup("--log-path"));
+		arg(&a, xasprintf("%s/%s-json.log", c->dir, c->id));
+		if (max_size) {
+			int64_t sz = size_opt(max_size);
+			if (sz <= 0) {
+				argv_release(&a);
+				return berth_make_error(err, EINVAL, "invalid max-size: %s", max_size);
+			}
+			arg(&a, xstrdup("--log-max-size"));
+			arg(&a, xasprintf("%" PRId64, sz));
+		}
+		if (max_file) {
+			long n = strtol(max_file, NULL, 10);
+			if (n < 1 || n > 64) {
+				argv_release(&a);
+				return berth_make_error(err, EINVAL,
+							"invalid value for max-file: %s", max_file);
+			}
+			arg(&a, xstrdup("--log-max-file"));
+			arg(&a, xasprintf("%ld", n));
+		}
+	}
+	arg(&a, xstrdup("--ready-fd"));
+	arg(&a, xstrdup("3"));
+	arg(&a, xstrdup("--start-fd"));
+	arg(&a, xstrdup("4"));
+	arg(&a, xstrdup("--exit-file"));
+	arg(&a, cont_path(c, "exit.json"));
+	arg(&a, xstrdup("--attach-socket"));
+	arg(&a, xstrdup(sock));
+	arg(&a, xstrdup("--control"));
+	arg(&a, cont_path(c, "control"));
+	arg(&a, xstrdup("--daemonize"));
+	if (json_is_true(json_object_get(c->request, "OpenStdin")))
+		arg(&a, xstrdup("--stdin"));
+	a.v[a.n] = NULL;
+
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
+		ret = berth_make_error(err, errno, "pipe");
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
+	posix_spawn_file_actions_adddup2(&fa, start[0], 4);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+	ret = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(ready[1]);
+	ready[1] = -1;
+	close(start[0]);
+	start[0] = -1;
+	if (ret != 0) {
+		ret = berth_make_error(err, ret, "run %s: %s", a.v[0], strerror(ret));
+		goto out;
+	}
+	/* the first monitor process forks the real one and exits at once */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	rep = read_ready(ready[0], err);
+	if (rep == NULL) {
+		ret = -1;
+		goto out;
+	}
+	if (json_object_get(rep, "error")) {
+		ret = start_error(c, json_string_value(json_object_get(rep, "error")),
+				  (int)json_integer_value(json_object_get(rep, "errno")), err);
+		json_decref(rep);
+		goto out;
+	}
+	c->pid = (pid_t)json_integer_value(json_object_get(rep, "pid"));
+	c->start_time = (uint64_t)json_integer_value(json_object_get(rep, "start_time"));
+	c->monitor_pid = (pid_t)json_integer_value(json_object_get(rep, "monitor_pid"));
+	json_decref(rep);
+	if (c->pid <= 0 || c->monitor_pid <= 0) {
+		ret = berth_make_error(err, EIO, "the container monitor sent a bad report");
+		goto out;
+	}
+	c->status = CS_RUNNING;
+	c->has_been_started = true;
+	c->started_ns = berth_time_now_ns();
+	c->oom_killed = false;
+	c->exit_code = 0;
+	free(c->error);
+	c->error = NULL;
+	watch_monitor(e, c);
+	/* clients that attached before the start get everything */
+	cio_on_started(e, c);
+	if (write(start[1], "s", 1) != 1)
+		berth_log_warn("container %s: start signal: %s", c->id, strerror(errno));
+	ret = 0;
+out:
+	argv_release(&a);
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (start[0] >= 0)
+		close(start[0]);
+	if (start[1] >= 0)
+		close(start[1]);
+	return ret;
+}
+
+/* The engine a container belongs to: kept in a static, as the loop
+ * callbacks carry only the container. */
+static struct berth_engine *the_engine;
+
+static void monitor_gone_cb(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct container *c = data;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	on_exit_seen(the_engine, c);
+}
+
+static void unwatch_monitor(struct berth_engine *e, struct container *c)
+{
+	if (c->monitor_watch) {
+		berth_loop_del_fd(e->loop, c->monitor_watch);
+		c->monitor_watch = NULL;
+	}
+	if (c->monitor_pidfd >= 0) {
+		close(c->monitor_pidfd);
+		c->monitor_pidfd = -1;
+	}
+	if (c->monitor_poll_timer) {
+		berth_loop_timer_cancel(e->loop, c->monitor_poll_timer);
+		c->monitor_poll_timer = 0;
+	}
+}
+
+static void exit_now_cb(void *data)
+{
+	struct container *c = data;
+
+	c->monitor_poll_timer = 0;
+	on_exit_seen(the_engine, c);
+}
+
+static bool monitor_alive(const struct container *c)
+{
+	char path[64], buf[512];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	if (c->monitor_pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)c->monitor_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false; /* a zombie has no command line */
+	buf[n] = '\0';
+	/* "--id\0<id>" */
+	return memmem(buf, (size_t)n, c->id, 64) != NULL && strstr(buf, "berth-monitor");
+}
+
+static void poll_monitor_cb(void *data)
+{
+	struct container *c = data;
+
+	c->monitor_poll_timer = 0;
+	if (monitor_alive(c)) {
+		c->monitor_poll_timer =
+		    berth_loop_timer_add(the_engine->loop, MONITOR_POLL_MS, poll_monitor_cb, c);
+		return;
+	}
+	on_exit_seen(the_engine, c);
+}
+
+static void watch_monitor(struct berth_engine *e, struct container *c)
+{
+	berth_error_t err = NULL;
+	int fd;
+
+	the_engine = e;
+	unwatch_monitor(e, c);
+	fd = (int)syscall(SYS_pidfd_open, c->monitor_pid, 0);
+	if (fd < 0) {
+		if (errno == ESRCH) /* gone already: handle it on the next round */
+			c->monitor_poll_timer = berth_loop_timer_add(e->loop, 0, exit_now_cb, c);
+		else
+			c->monitor_poll_timer =
+			    berth_loop_timer_add(e->loop, MONITOR_POLL_MS, poll_monitor_cb, c);
+		return;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	c->monitor_pidfd = fd;
+	c->monitor_watch = berth_loop_add_fd(e->loop, fd, EPOLLIN, monitor_gone_cb, c, &err);
+	if (c->monitor_watch == NULL) {
+		berth_log_warn("container %s: watch monitor: %s", c->id, err->msg);
+		berth_error_release(&err);
+		c->monitor_poll_timer =
+		    berth_loop_timer_add(e->loop, MONITOR_POLL_MS, poll_monitor_cb, c);
+	}
+}
+
+int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
+	int ret;
+
+	the_engine = e;
+	(void)unlink(exitf);
+	(void)unlink(monf);
+	ret = crun_mount(e, c, err);
+	if (ret == 0)
+		ret = write_etc_files(c, err);
+	if (ret == 0)
+		ret = write_spec(e, c, err);
+	if (ret == 0)
+		ret = spawn_monitor(e, c, err);
+	if (ret < 0) {
+		if (c->mounted)
+			(void)crun_unmount(e, c);
+		/* a failed start leaves the container as it was, with the error */
+		if (!c->error)
+			c->error = xstrdup((*err)->msg);
+		if (c->status != CS_CREATED)
+			c->status = CS_EXITED;
+		c->finished_ns = c->has_been_started ? berth_time_now_ns() : c->finished_ns;
+		(void)cont_save(e, c, NULL);
+		cio_on_exit(e, c);
+		if (json_is_true(json_object_get(cont_hc(c), "AutoRemove"))) {
+			/* as dockerd: a container that cannot start is removed too */
+			berth_error_t rerr = NULL;
+			berth_error_t keep = *err;
+			*err = NULL;
+			if (cont_destroy(e, c, &rerr) < 0)
+				berth_error_release(&rerr);
+			*err = keep;
+		}
+		return -1;
+	}
+	if (cont_save(e, c, err) < 0)
+		berth_log_warn("container %s: state not saved: %s", c->id, (*err)->msg);
+	berth_error_release(err);
+	cont_event(e, c, "start", NULL);
+	return 0;
+}
+
+/* --- waiters ------------------------------------------------------------------------------ */
+
+static void waiter_fire_cb(void *data)
+{
+	struct cwaiter *w = data, **pp;
+
+	w->timer = 0;
+	if (w->c) {
+		for (pp = &w->c->waiters; *pp; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+	} else {
+		for (pp = &orphans; *pp; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+	}
+	w->cb(w->data, w->code, w->error);
+	free(w->error);
+	free(w);
+}
+
+static void waiter_fire(struct berth_engine *e, struct cwaiter *w, int code, const char *error)
+{
+	if (w->fired)
+		return;
+	w->fired = true;
+	w->code = code;
+	w->error = error && *error ? xstrdup(error) : NULL;
+	w->timer = berth_loop_timer_add(e->loop, 0, waiter_fire_cb, w);
+}
+
+void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed)
+{
+	struct cwaiter *w, *next;
+
+	for (w = c->waiters; w; w = w->next) {
+		if (w->cond == BERTH_WAIT_REMOVED && !removed)
+			continue;
+		waiter_fire(e, w, c->exit_code, NULL);
+	}
+	if (!removed)
+		return;
+	/* the container goes: its waiters move to the orphan list */
+	for (w = c->waiters; w; w = next) {
+		next = w->next;
+		w->c = NULL;
+		if (!w->fired)
+			waiter_fire(e, w, c->exit_code, NULL);
+		w->next = orphans;
+		orphans = w;
+	}
+	c->waiters = NULL;
+}
+
+struct berth_container_waiter *berth_engine_container_wait(struct berth_engine *e,
+							   const char *name,
+							   enum berth_wait_condition cond,
+							   berth_container_wait_cb cb, void *data,
+							   berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+	struct cwaiter *w;
+
+	if (c == NULL)
+		return NULL;
+	w = xzalloc(sizeof(*w));
+	w->e = e;
+	w->c = c;
+	w->cond = cond;
+	w->cb = cb;
+	w->data = data;
+	w->next = c->waiters;
+	c->waiters = w;
+	if (cond == BERTH_WAIT_NOT_RUNNING && !crun_running(c))
+		waiter_fire(e, w, c->exit_code, NULL);
+	return (struct berth_container_waiter *)w;
+}
+
+void berth_engine_container_wait_cancel(struct berth_engine *e, struct berth_container_waiter *bw)
+{
+	struct cwaiter *w = (struct cwaiter *)bw, **pp;
+
+	for (pp = w->c ? &w->c->waiters : &orphans; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	if (w->timer)
+		berth_loop_timer_cancel(e->loop, w->timer);
+	free(w->error);
+	free(w);
+}
+
+/* --- exits and restart policies --------------------------------------------------------------- */
+
+static void read_exit(struct container *c)
+{
+	cleanup_free char *path = cont_path(c, "exit.json"), *text = NULL;
+	json_t *j;
+
+	if (berth_fs_read_file(path, 4096, &text, NULL) < 0 ||
+	    !(j = json_loads(text, 0, NULL))) {
+		c->exit_code = 255;
+		c->oom_killed = false;
+		c->finished_ns = berth_time_now_ns();
+		free(c->error);
+		c->error = xstrdup("the container's monitor exited without recording its exit");
+		return;
+	}
+	c->exit_code = (int)json_integer_value(json_object_get(j, "ExitCode"));
+	c->oom_killed = json_is_true(json_object_get(j, "OOMKilled"));
+	if (berth_time_parse_timestamp(json_string_value(json_object_get(j, "FinishedAt"))
+					   ? json_string_value(json_object_get(j, "FinishedAt"))
+					   : "",
+				       0, &c->finished_ns, NULL) < 0)
+		c->finished_ns = berth_time_now_ns();
+	json_decref(j);
+}
+
+static bool should_restart(const struct container *c)
+{
+	const json_t *rp = json_object_get(cont_hc(c), "RestartPolicy");
+	const char *name = json_string_value(json_object_get(rp, "Name"));
+	json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+
+	if (name == NULL || c->manual_stop || c->removing ||
+	    json_is_true(json_object_get(cont_hc(c), "AutoRemove")))
+		return false;
+	if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
+		return true;
+	if (strcmp(name, "on-failure") == 0)
+		return c->exit_code != 0 && (max <= 0 || c->restart_count < max);
+	return false;
+}
+
+static void restart_cb(void *data)
+{
+	struct container *c = data;
+	struct berth_engine *e = the_engine;
+	berth_error_t err = NULL;
+
+	c->restart_timer = 0;
+	if (c->status != CS_RESTARTING)
+		return;
+	c->restart_count++;
+	if (crun_start(e, c, &err) < 0) {
+		berth_log_warn("container %s: restart: %s", c->id, err->msg);
+		berth_error_release(&err);
+		c->status = CS_EXITED;
+		(void)cont_save(e, c, NULL);
+		crun_wake_waiters(e, c, false);
+	}
+}
+
+static void finish_stops(struct berth_engine *e, struct container *c)
+{
+	struct cstop *s;
+
+	while ((s = c->stops)) {
+		c->stops = s->next;
+		if (s->restart) {
+			berth_error_t err = NULL;
+			c->manual_stop = false;
+			if (!crun_running(c))
+				(void)crun_start(e, c, &err);
+			if (s->done)
+				s->done(s->data, err);
+			berth_error_release(&err);
+		} else if (s->done) {
+			s->done(s->data, NULL);
+		}
+		free(s);
+	}
+}
+
+static void on_exit_seen(struct berth_engine *e, struct container *c)
+{
+	char code[16];
+	int64_t ran;
+
+	if (e == NULL)
+		e = the_engine;
+	unwatch_monitor(e, c);
+	if (!crun_running(c) || c->status == CS_RESTARTING)
+		return;
+	read_exit(c);
+	ran = c->finished_ns - c->started_ns;
+	c->status = CS_EXITED;
+	c->pid = 0;
+	c->monitor_pid = 0;
+	if (c->mounted)
+		(void)crun_unmount(e, c);
+	cio_on_exit(e, c);
+	if (c->oom_killed)
+		cont_event(e, c, "oom", NULL);
+	snprintf(code, sizeof(code), "%d", c->exit_code);
+	cont_event(e, c, "die", json_pack("{s:s}", "exitCode", code));
+	if (should_restart(c)) {
+		if (ran >= RESTART_RESET_NS || c->restart_delay_ms <= 0)
+			c->restart_delay_ms = RESTART_MIN_MS;
+		else if (c->restart_delay_ms < RESTART_MAX_MS)
+			c->restart_delay_ms *= 2;
+		if (c->restart_delay_ms > RESTART_MAX_MS)
+			c->restart_delay_ms = RESTART_MAX_MS;
+		c->status = CS_RESTARTING;
+		c->restart_timer =
+		    berth_loop_timer_add(e->loop, c->restart_delay_ms, restart_cb, c);
+	}
+	(void)cont_save(e, c, NULL);
+	crun_wake_waiters(e, c, false);
+	if (c->status == CS_RESTARTING)
+		return;
+	if (c->removing || json_is_true(json_object_get(cont_hc(c), "AutoRemove"))) {
+		berth_error_t err = NULL;
+		finish_stops(e, c);
+		if (cont_destroy(e, c, &err) < 0) {
+			berth_log_warn("container %s: auto-remove: %s", c->id, err->msg);
+			berth_error_release(&err);
+		}
+		return;
+	}
+	finish_stops(e, c);
+}
+
+/* --- adoption ------------------------------------------------------------------------------ */
+
+void crun_adopt(struct berth_engine *e, struct container *c)
+{
+	cleanup_free char *rootfs = cont_path(c, "rootfs");
+
+	the_engine = e;
+	if (c->status == CS_REMOVING) {
+		(void)cont_destroy(e, c, NULL);
+		return;
+	}
+	if (!crun_running(c)) {
+		if (is_overlay(rootfs))
+			(void)umount2(rootfs, MNT_DETACH);
+		return;
+	}
+	if (c->status == CS_RESTARTING) {
+		/* the daemon went down during the back-off: start again now */
+		c->restart_timer = berth_loop_timer_add(e->loop, 0, restart_cb, c);
+		return;
+	}
+	c->mounted = is_overlay(rootfs);
+	if (monitor_alive(c)) {
+		berth_log_info("container %s: adopted (monitor %d, pid %d)", c->id,
+			       (int)c->monitor_pid, (int)c->pid);
+		watch_monitor(e, c);
+		return;
+	}
+	/* it ended while we were away: its exit file says how */
+	c->monitor_poll_timer = berth_loop_timer_add(e->loop, 0, exit_now_cb, c);
+}
+
+void crun_release(struct berth_engine *e, struct container *c)
+{
+	struct cstop *s;
+
+	unwatch_monitor(e, c);
+	if (c->restart_timer) {
+		berth_loop_timer_cancel(e->loop, c->restart_timer);
+		c->restart_timer = 0;
+	}
+	while ((s = c->stops)) {
+		c->stops = s->next;
+		free(s);
+	}
+	crun_wake_waiters(e, c, true);
+}
+
+void crun_shutdown(struct berth_engine *e)
+{
+	struct cwaiter *w;
+
+	/* containers run on (live restore); pending waits end with the daemon */
+	while ((w = orphans)) {
+		orphans = w->next;
+		if (w->timer)
+			berth_loop_timer_cancel(e->loop, w->timer);
+		free(w->error);
+		free(w);
+	}
+}
+
+/* --- the API's verbs -------------------------------------------------------------------------- */
+
+int berth_engine_container_start(struct berth_engine *e, const char *name, berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+
+	if (c == NULL)
+		return -1;
+	if (c->status == CS_PAUSED)
+		return berth_make_error(err, EBUSY,
+					"cannot start a paused container, try unpause instead");
+	if (c->status == CS_RUNNING)
+		return 1;
+	if (c->removing || c->status == CS_REMOVING)
+		return berth_make_error(err, EBUSY, "container is marked for removal and cannot be started");
+	if (c->status == CS_DEAD)
+		return berth_make_error(err, EBUSY, "cannot start a dead container");
+	if (c->status == CS_RESTARTING) {
+		/* docker: a start during the back-off starts it now */
+		berth_loop_timer_cancel(e->loop, c->restart_timer);
+		c->restart_timer = 0;
+		c->status = CS_EXITED;
+	}
+	c->manual_stop = false;
+	return crun_start(e, c, err);
+}
+
+static int signal_of(const char *s, int def, berth_error_t *err)
+{
+	int sig;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	sig = berth_runtime_signal_parse(s);
+	if (sig <= 0)
+		return berth_make_error(err, EINVAL, "Invalid signal: %s", s);
+	return sig;
+}
+
+static int send_signal(struct berth_engine *e, struct container *c, int sig, berth_error_t *err)
+{
+	char num[16];
+
+	if (berth_runtime_kill(c->pid, c->start_time, sig, err) < 0) {
+		if (berth_error_code(*err) != ESRCH)
+			return -1;
+		berth_error_release(err); /* it is exiting already */
+	}
+	snprintf(num, sizeof(num), "%d", sig);
+	cont_event(e, c, "kill", json_pack("{s:s}", "signal", num));
+	return 0;
+}
+
+static void thaw(struct berth_engine *e, struct container *c)
+{
+	cleanup_free char *path = cgroup_path(c);
+	struct berth_cgroup *cg;
+	berth_error_t err = NULL;
+
+	if (c->status != CS_PAUSED)
+		return;
+	cg = berth_cgroup_open(e->cfg.cgroup_root, path, &err);
+	if (cg == NULL || berth_cgroup_freeze(cg, false, &err) < 0) {
+		berth_log_warn("container %s: thaw: %s", c->id, err ? err->msg : "?");
+		berth_error_release(&err);
+	} else {
+		c->status = CS_RUNNING;
+	}
+	berth_cgroup_free(cg);
+}
+
+int berth_engine_container_kill(struct berth_engine *e, const char *name, const char *signal,
+				berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+	int sig;
+
+	if (c == NULL)
+		return -1;
+	sig = signal_of(signal, SIGKILL, err);
+	if (sig < 0)
+		return -1;
+	if (c->status != CS_RUNNING && c->status != CS_PAUSED)
+		return berth_make_error(err, EBUSY, "Container %s is not running", c->id);
+	if (sig == SIGKILL) {
+		c->manual_stop = true;
+		thaw(e, c);
+	}
+	return send_signal(e, c, sig, err);
+}
+
+struct kill_timer {
+	struct berth_engine *e;
+	char id[65];
+};
+
+static void stop_kill_cb(void *data)
+{
+	struct kill_timer *kt = data;
+	struct container *c;
+	berth_error_t err = NULL;
+
+	for (c = kt->e->containers; c; c = c->next)
+		if (strcmp(c->id, kt->id) == 0)
+			break;
+	if (c && (c->status == CS_RUNNING || c->status == CS_PAUSED) && c->stops) {
+		thaw(kt->e, c);
+		if (send_signal(kt->e, c, SIGKILL, &err) < 0) {
+			berth_log_warn("container %s: SIGKILL: %s", c->id, err->msg);
+			berth_error_release(&err);
+		}
+	}
+	free(kt);
+}
+
+static int do_stop(struct berth_engine *e, struct container *c, const char *signal, int timeout,
+		   bool restart, berth_container_done_cb done, void *data, berth_error_t *err)
+{
+	const char *stop_sig = json_string_value(json_object_get(c->request, "StopSignal"));
+	json_t *st = json_object_get(c->request, "StopTimeout");
+	struct cstop *s;
+	struct kill_timer *kt;
+	int sig = signal_of(signal && *signal ? signal : stop_sig, SIGTERM, err);
+
+	if (sig < 0)
+		return -1;
+	if (timeout < 0)
+		timeout = json_is_integer(st) ? (int)json_integer_value(st) : DEFAULT_STOP_S;
+	c->manual_stop = true; /* no restart policy in between */
+	if (c->status == CS_RESTARTING) {
+		berth_loop_timer_cancel(e->loop, c->restart_timer);
+		c->restart_timer = 0;
+		c->status = CS_EXITED;
+		(void)cont_save(e, c, NULL);
+		crun_wake_waiters(e, c, false);
+		return 1;
+	}
+	if (c->status != CS_RUNNING && c->status != CS_PAUSED)
+		return 1;
+	(void)cont_save(e, c, NULL);
+	s = xzalloc(sizeof(*s));
+	s->done = done;
+	s->data = data;
+	s->restart = restart;
+	s->next = c->stops;
+	c->stops = s;
+	thaw(e, c);
+	if (send_signal(e, c, sig, err) < 0) {
+		c->stops = s->next;
+		free(s);
+		return -1;
+	}
+	if (sig != SIGKILL && timeout >= 0) {
+		kt = xzalloc(sizeof(*kt));
+		kt->e = e;
+		memcpy(kt->id, c->id, sizeof(kt->id));
+		berth_loop_timer_add(e->loop, (int64_t)timeout * 1000, stop_kill_cb, kt);
+	}
+	return 0;
+}
+
+int berth_engine_container_stop(struct berth_engine *e, const char *name, const char *signal,
+				int timeout, berth_container_done_cb done, void *data,
+				berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+
+	if (c == NULL)
+		return -1;
+	return do_stop(e, c, signal, timeout, false, done, data, err);
+}
+
+int berth_engine_container_restart(struct berth_engine *e, const char *name, const char *signal,
+				   int timeout, berth_container_done_cb done, void *data,
+				   berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+	int ret;
+
+	if (c == NULL)
+		return -1;
+	ret = do_stop(e, c, signal, timeout, true, done, data, err);
+	if (ret != 1)
+		return ret;
+	/* not running: just start */
+	c->manual_stop = false;
+	if (crun_start(e, c, err) < 0)
+		return -1;
+	return 1;
+}
+
+void berth_engine_container_forget(struct berth_engine *e, void *data)
+{
+	struct container *c;
+	struct cstop *s;
+
+	for (c = e->containers; c; c = c->next)
+		for (s = c->stops; s; s = s->next)
+			if (s->data == data)
+				s->done = NULL;
+}
+
+int berth_engine_container_pause(struct berth_engine *e, const char *name, bool pause,
+				 berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+	cleanup_free char *path = NULL;
+	struct berth_cgroup *cg;
+	int ret;
+
+	if (c == NULL)
+		return -1;
+	if (c->status != CS_RUNNING && c->status != CS_PAUSED)
+		return berth_make_error(err, EBUSY, "Container %s is not running", c->id);
+	if (pause && c->status == CS_PAUSED)
+		return berth_make_error(err, EBUSY, "Container %s is already paused", c->id);
+	if (!pause && c->status != CS_PAUSED)
+		return berth_make_error(err, EBUSY, "Container %s is not paused", c->id);
+	path = cgroup_path(c);
+	cg = berth_cgroup_open(e->cfg.cgroup_root, path, err);
+	if (cg == NULL)
+		return -1;
+	ret = berth_cgroup_freeze(cg, pause, err);
+	berth_cgroup_free(cg);
+	if (ret < 0)
+		return -1;
+	c->status = pause ? CS_PAUSED : CS_RUNNING;
+	(void)cont_save(e, c, NULL);
+	cont_event(e, c, pause ? "pause" : "unpause", NULL);
+	return 0;
+}
+
+int berth_engine_container_resize(struct berth_engine *e, const char *name, unsigned h, unsigned w,
+				  berth_error_t *err)
+{
+	struct container *c = cont_find(e, name, err);
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	char line[64];
+	int n;
+
+	if (c == NULL)
+		return -1;
+	if (c->status != CS_RUNNING && c->status != CS_PAUSED)
+		return berth_make_error(err, EBUSY, "Container %s is not running", c->id);
+	if (!cont_tty(c))
+		return 0; /* docker ignores a resize without a tty */
+	path = cont_path(c, "control");
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return berth_make_error(err, errno, "resize: %s", strerror(errno));
+	n = snprintf(line, sizeof(line), "resize %u %u\n", h, w);
+	if (write(fd, line, (size_t)n) != n)
+		return berth_make_error(err, errno ? errno : EIO, "resize: %s", strerror(errno));
+	{
+		char hs[16], ws[16];
+		snprintf(hs, sizeof(hs), "%u", h);
+		snprintf(ws, sizeof(ws), "%u", w);
+		cont_event(e, c, "resize", json_pack("{s:s, s:s}", "height", hs, "width", ws));
+	}
+	return 0;
+}
