@@ -23,6 +23,8 @@ static const struct option long_opts[] = {
 	{ "start-fd", required_argument, NULL, 'S' },
 	{ "control", required_argument, NULL, 'c' },
 	{ "daemonize", no_argument, NULL, 'D' },
+	{ "exec", required_argument, NULL, 'x' },
+	{ "exec-pid", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -42,7 +44,7 @@ static int usage(void)
 	fprintf(stderr, "usage: berth-monitor --bundle DIR --id ID [--log-path FILE] "
 			"[--log-max-size BYTES] [--log-max-file N] [--ready-fd N] [--stdin] "
 			"[--exit-file FILE] [--attach-socket PATH] [--start-fd N] "
-			"[--control FIFO] [--daemonize]\n");
+			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID]\n");
 	return 2;
 }
 
@@ -74,6 +76,14 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 		case 'D':
 			o->daemonize = true;
 			break;
+		case 'x':
+			o->exec_process = optarg;
+			break;
+		case 'P':
+			if (parse_num(optarg, 1, INT32_MAX, &v) < 0)
+				return -1;
+			o->exec_pid = (int)v;
+			break;
 		case 'S':
 			if (parse_num(optarg, 0, 65535, &v) < 0)
 				return -1;
@@ -101,6 +111,8 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 			return -1;
 		}
 	}
+	if (o->exec_process && o->exec_pid <= 0)
+		return -1;
 	return optind == argc && o->bundle && o->id ? 0 : -1;
 }
 

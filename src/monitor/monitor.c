@@ -84,6 +84,8 @@ struct mon {
 	struct watch out, err, in, pidfd, listen, control; /* with a tty, `out` is the pty master */
 	char *fifo;					   /* owned: the exec FIFO with --start-fd */
 	int ready_fd;					   /* -1 once the ready line is sent */
+	struct berth_spec_process eproc;		   /* --exec: the process */
+	json_t *eproc_doc;				   /* owned: what eproc borrows from */
 	char ctl_line[64];
 	size_t ctl_len;
 	struct buf in_buf;
@@ -670,7 +672,7 @@ static int open_attach(struct mon *m, berth_error_t *err)
 	mode_t old_mask;
 	int ret;
 
-	if (!path)
+	if (!path || m->listen.fd >= 0)
 		return 0;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return berth_make_error(err, ENAMETOOLONG, "attach socket `%s`", path);
@@ -696,7 +698,7 @@ static int open_control(struct mon *m, berth_error_t *err)
 	const char *path = m->o->control;
 	int fd;
 
-	if (!path)
+	if (!path || m->control.fd >= 0)
 		return 0;
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
 		return berth_make_error(err, errno, "control FIFO `%s`", path);
@@ -727,6 +729,8 @@ static int wait_start(struct mon *m, berth_error_t *err)
 		return berth_make_error(err, ECANCELED, "no start: the caller went away");
 	if (m->listen.fd >= 0)
 		accept_clients(m);
+	if (m->fifo == NULL)
+		return 0;
 	if (berth_runtime_start_fifo(m->fifo, err) < 0) {
 		/* the init died before its start: the pidfd reports its status */
 		berth_log_warn("start: %s", (*err)->msg);
@@ -754,7 +758,7 @@ static int create_container(struct mon *m, const struct berth_spec *spec, const 
 	ro.bundle = bundle;
 	ro.console_socket = -1;
 	ro.warn = warn_cb;
-	if (m->o->start_fd >= 0) {
+	if (m->o->start_fd >= 0 && !m->o->exec_process) {
 		m->fifo = xasprintf("%s/exec.fifo", bundle);
 		(void)unlink(m->fifo);
 		if (berth_runtime_make_exec_fifo(m->fifo, err) < 0)
@@ -774,7 +778,9 @@ static int create_container(struct mon *m, const struct berth_spec *spec, const 
 		ro.stdio[1] = pout[1];
 		ro.stdio[2] = perr[1];
 	}
-	if (ret == 0)
+	if (ret == 0 && m->o->exec_process)
+		ret = berth_runtime_exec(m->o->exec_pid, spec, &m->eproc, &ro, &m->proc, err);
+	else if (ret == 0)
 		ret = berth_runtime_create(spec, &ro, &m->proc, err);
 	/* the container's ends: it holds its own copies now */
 	for (i = 0; i < 3; i++) {
@@ -841,6 +847,9 @@ static void mon_release(struct mon *m)
 	if (m->fifo)
 		(void)unlink(m->fifo);
 	free(m->fifo);
+	if (m->o->exec_process)
+		berth_spec_process_release(&m->eproc);
+	json_decref(m->eproc_doc);
 	if (m->o->attach_socket)
 		(void)unlink(m->o->attach_socket);
 	free(m->in_buf.data);
@@ -848,6 +857,34 @@ static void mon_release(struct mon *m)
 	berth_runtime_proc_release(&m->proc);
 	if (m->ep >= 0)
 		close(m->ep);
+}
+
+/* --exec: the attach socket first, then the go, then the process. */
+static int start_exec(struct mon *m, const struct berth_spec *spec, const char *bundle,
+		      berth_error_t *err)
+{
+	cleanup_free char *data = NULL;
+	ssize_t n = berth_fs_read_file(m->o->exec_process, BERTH_SPEC_MAX_BYTES, &data, err);
+
+	if (n < 0 || berth_spec_process_parse(data, (size_t)n, &m->eproc, &m->eproc_doc, err) < 0)
+		return -1;
+	m->tty = m->eproc.terminal;
+	if (m->o->start_fd >= 0) {
+		if (open_attach(m, err) < 0 || open_control(m, err) < 0)
+			return -1;
+		if (m->ready_fd >= 0)
+			dprintf(m->ready_fd, "{\"listening\":true}\n");
+		if (wait_start(m, err) < 0)
+			return -1;
+	}
+	if (create_container(m, spec, bundle, err) < 0)
+		return -1;
+	if (setup_loop(m, err) < 0 || report_ready(m, bundle, err) < 0) {
+		kill(m->proc.pid, SIGKILL);
+		(void)waitpid(m->proc.pid, NULL, 0);
+		return -1;
+	}
+	return 0;
 }
 
 /* Everything up to the ready report; failures go to the ready fd. */
@@ -862,6 +899,8 @@ static int start(struct mon *m, struct berth_spec **spec, char *bundle, berth_er
 	m->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (m->ep < 0)
 		return berth_make_error(err, errno, "epoll_create1");
+	if (m->o->exec_process)
+		return start_exec(m, *spec, bundle, err);
 	if (m->o->log_path) {
 		m->log =
 		    berth_jsonlog_open(m->o->log_path, m->o->log_max_size, m->o->log_max_file, err);

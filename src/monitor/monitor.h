@@ -33,6 +33,13 @@
  * arrives on that fd, accepts every attach client already connected (so
  * that no output is lost to a client that attached before the start), and
  * lets the program run. EOF on the fd instead kills the container.
+ * With --exec PROCESS --exec-pid PID the monitor runs the OCI process of
+ * the file PROCESS inside the running container whose init is PID (joining
+ * its namespaces and cgroup; DIR/config.json is the container's spec)
+ * instead of creating one. With --start-fd, it then writes
+ * `{"listening":true}\n` on the ready fd once the attach socket is up,
+ * waits for the go, accepts the clients and only then starts the process;
+ * the ready (or error) line follows as a second line.
  * With --control the monitor reads lines from that FIFO (made if missing):
  *   resize H W    sets the terminal size of a tty container.
  * 5. When the container exits (pidfd) it drains the output, writes the exit
@@ -61,6 +68,8 @@ struct berth_monitor_opts {
 	int start_fd;		   /* -1: start at once */
 	const char *control;	   /* NULL: no control FIFO */
 	bool daemonize;
+	const char *exec_process;  /* NULL: create the container */
+	int exec_pid;		   /* the container's init, with exec_process */
 };
 
 /* Runs the container of O until it exits, as described above. Returns 0
