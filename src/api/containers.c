@@ -12,6 +12,7 @@
 #include "base/timeutil.h"
 #include "base/xalloc.h"
 #include "engine/containers.h"
+#include "engine/execs.h"
 
 static struct berth_engine *eng(void *ctx)
 {
@@ -461,4 +462,121 @@ void api_container_attach(struct berth_http_req *req, void *ctx)
 		free(ar->id);
 		free(ar);
 	}
+}
+
+/* --- exec -------------------------------------------------------------------------------------- */
+
+void api_exec_create(struct berth_http_req *req, void *ctx)
+{
+	berth_error_t err = NULL;
+	json_t *body = berth_http_req_json(req, &err), *out;
+
+	if (body == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	out = berth_engine_exec_create(eng(ctx), id_param(req), body, &err);
+	json_decref(body);
+	if (out == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	berth_http_reply_json(req, 201, out);
+}
+
+struct exec_req {
+	struct berth_api *api;
+	char *id;
+	bool tty;
+};
+
+static void exec_ready(struct berth_http_hijack *h, void *data)
+{
+	struct exec_req *xr = data;
+
+	berth_engine_exec_start(xr->api->engine, xr->id, xr->tty, h);
+	free(xr->id);
+	free(xr);
+}
+
+static void exec_closed(struct berth_http_hijack *h, void *data)
+{
+	struct exec_req *xr = data;
+
+	(void)h;
+	free(xr->id);
+	free(xr);
+}
+
+void api_exec_start(struct berth_http_req *req, void *ctx)
+{
+	const char *id = id_param(req);
+	berth_error_t err = NULL;
+	json_t *body = berth_http_req_json(req, &err);
+	struct exec_req *xr;
+	bool tty, detach;
+
+	if (body == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	tty = json_is_true(json_object_get(body, "Tty"));
+	detach = json_is_true(json_object_get(body, "Detach"));
+	json_decref(body);
+	if (berth_engine_exec_start_check(eng(ctx), id, &err) < 0) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	if (detach) {
+		if (berth_engine_exec_start_detached(eng(ctx), id, tty, &err) < 0) {
+			berth_http_reply_berror(req, err);
+			berth_error_release(&err);
+			return;
+		}
+		berth_http_reply_data(req, 200, "application/json", "", 0);
+		return;
+	}
+	xr = xzalloc(sizeof(*xr));
+	xr->api = ctx;
+	xr->id = xstrdup(id);
+	xr->tty = tty;
+	if (berth_http_req_hijack(req,
+				  tty ? "application/vnd.docker.raw-stream"
+				      : "application/vnd.docker.multiplexed-stream",
+				  exec_ready, exec_closed, xr) < 0) {
+		free(xr->id);
+		free(xr);
+	}
+}
+
+void api_exec_inspect(struct berth_http_req *req, void *ctx)
+{
+	berth_error_t err = NULL;
+	json_t *out = berth_engine_exec_inspect(eng(ctx), id_param(req), &err);
+
+	if (out == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	berth_http_reply_json(req, 200, out);
+}
+
+void api_exec_resize(struct berth_http_req *req, void *ctx)
+{
+	berth_error_t err = NULL;
+	long long h, w;
+
+	if (query_int(req, "h", 0, 65535, 0, &h) < 0 || query_int(req, "w", 0, 65535, 0, &w) < 0)
+		return;
+	if (berth_engine_exec_resize(eng(ctx), id_param(req), (unsigned)h, (unsigned)w, &err) < 0) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	berth_http_reply_data(req, 200, "text/plain", "", 0);
 }

@@ -56,6 +56,9 @@ struct cattach {
 	size_t hdr_len;
 	uint32_t left;
 	bool drop;
+	char *sock;		  /* owned: the monitor's attach socket */
+	cio_end_fn on_end;	  /* runs before the client is closed */
+	char *end_arg;		  /* owned, given to ON_END */
 };
 
 static void pbuf_append(struct pbuf *b, const void *data, size_t len)
@@ -91,6 +94,8 @@ static int pbuf_flush(struct pbuf *b, int fd)
 
 static void attach_free(struct cattach *a)
 {
+	free(a->sock);
+	free(a->end_arg);
 	free(a->to_client.data);
 	free(a->to_monitor.data);
 	free(a);
@@ -116,6 +121,8 @@ static void attach_end(struct cattach *a, bool close_hijack)
 	if (a->closed)
 		return;
 	a->closed = true;
+	if (a->on_end)
+		a->on_end(a->e, a->end_arg);
 	attach_unlink(a);
 	berth_loop_del_fd(a->e->loop, a->ch);
 	berth_loop_del_fd(a->e->loop, a->mh);
@@ -287,7 +294,7 @@ static void monitor_cb(struct berth_loop *loop, int fd, uint32_t events, void *d
 static int connect_monitor(struct berth_engine *e, struct cattach *a)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	cleanup_free char *path = xasprintf("%s/%.12s.sock", e->cfg.exec_root, a->c->id);
+	const char *path = a->sock;
 	berth_error_t err = NULL;
 	int fd;
 
@@ -298,7 +305,7 @@ static int connect_monitor(struct berth_engine *e, struct cattach *a)
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		berth_log_warn("container %s: attach: %s", a->c->id, strerror(errno));
+		berth_log_warn("attach %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -414,6 +421,7 @@ void berth_engine_container_attach(struct berth_engine *e, const char *name,
 	a->tty = cont_tty(c);
 	a->cfd = berth_http_hijack_fd(h);
 	a->mfd = -1;
+	a->sock = xasprintf("%s/%.12s.sock", e->cfg.exec_root, c->id);
 	berth_http_hijack_set_close(h, hijack_gone, a);
 	extra = berth_http_hijack_extra(h, &extra_len);
 	if (extra_len > 0 && o->stdin_)
@@ -444,6 +452,71 @@ void berth_engine_container_attach(struct berth_engine *e, const char *name,
 	}
 	/* CS_CREATED: connected by cio_on_started */
 	if (a->to_client.len > 0 && pbuf_flush(&a->to_client, a->cfd) < 0) {
+		attach_end(a, true);
+		return;
+	}
+	after_io(a);
+}
+
+struct cattach *cio_attach_new(struct berth_engine *e, struct berth_http_hijack *h,
+			       const struct berth_attach_opts *o, bool tty, const char *sock,
+			       cio_end_fn on_end, const char *end_arg)
+{
+	struct cattach *a = xzalloc(sizeof(*a));
+	berth_error_t err = NULL;
+	const void *extra;
+	size_t extra_len;
+
+	a->e = e;
+	a->h = h;
+	a->o = *o;
+	a->tty = tty;
+	a->cfd = berth_http_hijack_fd(h);
+	a->mfd = -1;
+	a->sock = xstrdup(sock);
+	a->on_end = on_end;
+	a->end_arg = end_arg ? xstrdup(end_arg) : NULL;
+	berth_http_hijack_set_close(h, hijack_gone, a);
+	extra = berth_http_hijack_extra(h, &extra_len);
+	if (extra_len > 0 && o->stdin_)
+		pbuf_append(&a->to_monitor, extra, extra_len);
+	a->ch = berth_loop_add_fd(e->loop, a->cfd, EPOLLRDHUP, client_cb, a, &err);
+	if (a->ch == NULL) {
+		berth_log_warn("attach: %s", err->msg);
+		berth_error_release(&err);
+		attach_end(a, true);
+		return NULL;
+	}
+	return a;
+}
+
+int cio_attach_connect(struct cattach *a)
+{
+	int ret = connect_monitor(a->e, a);
+
+	if (ret < 0)
+		a->monitor_eof = true;
+	after_io(a);
+	return ret;
+}
+
+void cio_attach_fail(struct cattach *a, const char *msg)
+{
+	size_t len = strlen(msg);
+	unsigned char hdr[8] = { 1, 0, 0, 0, (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+				 (unsigned char)(len >> 8), (unsigned char)len };
+
+	if (!a->tty)
+		pbuf_append(&a->to_client, hdr, sizeof(hdr));
+	pbuf_append(&a->to_client, msg, len);
+	a->monitor_eof = true;
+	if (a->mfd >= 0) {
+		berth_loop_del_fd(a->e->loop, a->mh);
+		a->mh = NULL;
+		close(a->mfd);
+		a->mfd = -1;
+	}
+	if (pbuf_flush(&a->to_client, a->cfd) < 0) {
 		attach_end(a, true);
 		return;
 	}

@@ -84,7 +84,30 @@ void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed
 bool crun_running(const struct container *c);
 void crun_shutdown(struct berth_engine *e);
 
+/* crun.c, for exec */
+int crun_resolve_user(struct container *c, const char *user, json_t **user_json,
+		      berth_error_t *err);
+char *crun_read_in_root(const char *root, const char *rel);
+int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
+		       berth_error_t *err);
+json_t *crun_read_line(int fd, berth_error_t *err);
+
+/* cexec.c */
+void cexec_container_gone(struct berth_engine *e, struct container *c);
+void cexec_shutdown(struct berth_engine *e);
+json_t *cexec_ids(struct berth_engine *e, const struct container *c);
+
 /* cio.c */
+typedef void (*cio_end_fn)(struct berth_engine *e, const char *arg);
+/* A pump between the hijacked H and the monitor socket SOCK (connected by
+ * cio_attach_connect); ON_END(END_ARG) runs before the client is closed.
+ * NULL if it could not be set up (H is then closed). */
+struct cattach *cio_attach_new(struct berth_engine *e, struct berth_http_hijack *h,
+			       const struct berth_attach_opts *o, bool tty, const char *sock,
+			       cio_end_fn on_end, const char *end_arg);
+int cio_attach_connect(struct cattach *a);
+/* Sends MSG to the client (as stdout) and ends the attachment. */
+void cio_attach_fail(struct cattach *a, const char *msg);
 void cio_on_started(struct berth_engine *e, struct container *c); /* connect pending attaches */
 void cio_on_exit(struct berth_engine *e, struct container *c);
 void cio_release(struct berth_engine *e, struct container *c);

@@ -394,6 +394,7 @@ void berth_engine_containers_free(struct berth_engine *e)
 
 	crun_shutdown(e);
 	cio_shutdown(e);
+	cexec_shutdown(e);
 	while ((c = e->containers)) {
 		e->containers = c->next;
 		cio_release(e, c);
@@ -872,7 +873,7 @@ json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name,
 		json_array_remove(args, 0);
 	log = xasprintf("%s/%s-json.log", c->dir, c->id);
 	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, "
-		      "s:s, s:s, s:n, s:O, s:o, s:[], s:o, s:o}",
+		      "s:s, s:s, s:o, s:O, s:o, s:[], s:o, s:o}",
 		      "Id", c->id, "Created",
 		      berth_time_format_rfc3339nano(c->created_ns, created, sizeof(created)), "Path",
 		      json_array_size(cmd) ? json_string_value(json_array_get(cmd, 0)) : "", "Args",
@@ -881,7 +882,7 @@ json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name,
 		      "HostsPath", path_json(c, "hosts"), "LogPath", log, "Name", c->name,
 		      "RestartCount", c->restart_count, "Driver", "overlay2", "Platform", "linux",
 		      "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
-		      "HostConfig", cont_hc(c), "GraphDriver", graph_driver(e, c), "Mounts",
+		      cexec_ids(e, c), "HostConfig", cont_hc(c), "GraphDriver", graph_driver(e, c), "Mounts",
 		      "Config", config_json(c), "NetworkSettings", network_settings(c));
 	json_decref(cmd);
 	if (size)
@@ -1198,6 +1199,7 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 			break;
 		}
 	cont_event(e, c, "destroy", NULL);
+	cexec_container_gone(e, c);
 	crun_wake_waiters(e, c, true);
 	cio_release(e, c);
 	crun_release(e, c);

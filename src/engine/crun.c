@@ -145,7 +145,7 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 
 /* Reads REL (e.g. "etc/passwd") inside ROOT without leaving it. NULL when
  * it is missing or unreadable. */
-static char *read_in_root(const char *root, const char *rel)
+char *crun_read_in_root(const char *root, const char *rel)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
@@ -169,6 +169,28 @@ static char *read_in_root(const char *root, const char *rel)
 	if (b.buf == NULL)
 		return xstrdup("");
 	return b.buf;
+}
+
+int crun_resolve_user(struct container *c, const char *user, json_t **user_json,
+		      berth_error_t *err)
+{
+	cleanup_free char *rootfs = cont_path(c, "rootfs"), *passwd = NULL, *group = NULL;
+	cleanup_free gid_t *groups = NULL;
+	size_t n = 0, i;
+	uid_t uid;
+	gid_t gid;
+	json_t *gl;
+
+	passwd = crun_read_in_root(rootfs, "etc/passwd");
+	group = crun_read_in_root(rootfs, "etc/group");
+	if (berth_oci_resolve_user(user, passwd, group, &uid, &gid, &groups, &n, err) < 0)
+		return -1;
+	gl = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(gl, json_integer(groups[i]));
+	*user_json = json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)uid, "gid", (json_int_t)gid,
+			       "additionalGids", gl);
+	return 0;
 }
 
 /* --- the files docker writes ---------------------------------------------------------------- */
@@ -274,8 +296,8 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
 
 	(void)e;
-	passwd = read_in_root(rootfs, "etc/passwd");
-	group = read_in_root(rootfs, "etc/group");
+	passwd = crun_read_in_root(rootfs, "etc/passwd");
+	group = crun_read_in_root(rootfs, "etc/group");
 	if (berth_oci_resolve_user(user && *user ? user : "0", passwd, group, &uid, &gid, &groups,
 				   &n_groups, err) < 0)
 		return -1;
@@ -381,7 +403,7 @@ static void argv_release(struct argv *a)
 }
 
 /* Reads the monitor's one ready line (bounded wait). */
-static json_t *read_ready(int fd, berth_error_t *err)
+json_t *crun_read_line(int fd, berth_error_t *err)
 {
 	char buf[4096];
 	size_t len = 0;
@@ -446,6 +468,47 @@ static int start_error(struct container *c, const char *msg, int code, berth_err
 
 static void watch_monitor(struct berth_engine *e, struct container *c);
 
+int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
+		       berth_error_t *err)
+{
+	int ready[2] = { -1, -1 }, start[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int ret, status;
+
+	(void)e;
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
+		ret = berth_make_error(err, errno, "pipe");
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
+	posix_spawn_file_actions_adddup2(&fa, start[0], 4);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+	ret = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(ready[1]);
+	close(start[0]);
+	if (ret != 0) {
+		close(ready[0]);
+		close(start[1]);
+		return berth_make_error(err, ret, "run %s: %s", argv[0], strerror(ret));
+	}
+	/* the first monitor process forks the real one and exits at once */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*ready_fd = ready[0];
+	*start_fd = start[1];
+	return 0;
+fail:
+	if (ready[0] >= 0) {
+		close(ready[0]);
+		close(ready[1]);
+	}
+	return ret;
+}
+
 static int spawn_monitor(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	const json_t *hc = cont_hc(c);
@@ -454,12 +517,10 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 	const char *max_size = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-size"));
 	const char *max_file = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-file"));
 	int ready[2] = { -1, -1 }, start[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
 	struct argv a = { 0 };
 	cleanup_free char *sock = attach_socket_path(e, c);
-	pid_t pid;
 	json_t *rep;
-	int ret, status;
+	int ret;
 
 	if (strlen(sock) >= 108)
 		return berth_make_error(err, ENAMETOOLONG,
@@ -510,29 +571,11 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 		arg(&a, xstrdup("--stdin"));
 	a.v[a.n] = NULL;
 
-	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
-		ret = berth_make_error(err, errno, "pipe");
+	if (crun_spawn_monitor(e, a.v, &ready[0], &start[1], err) < 0) {
+		ret = -1;
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
-	posix_spawn_file_actions_adddup2(&fa, start[0], 4);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
-	ret = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(ready[1]);
-	ready[1] = -1;
-	close(start[0]);
-	start[0] = -1;
-	if (ret != 0) {
-		ret = berth_make_error(err, ret, "run %s: %s", a.v[0], strerror(ret));
-		goto out;
-	}
-	/* the first monitor process forks the real one and exits at once */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	rep = read_ready(ready[0], err);
+	rep = crun_read_line(ready[0], err);
 	if (rep == NULL) {
 		ret = -1;
 		goto out;
