@@ -580,3 +580,141 @@ void api_exec_resize(struct berth_http_req *req, void *ctx)
 	}
 	berth_http_reply_data(req, 200, "text/plain", "", 0);
 }
+
+/* --- top, stats, update ------------------------------------------------------------------------ */
+
+void api_container_top(struct berth_http_req *req, void *ctx)
+{
+	berth_error_t err = NULL;
+	json_t *out = berth_engine_container_top(eng(ctx), id_param(req),
+						 berth_http_req_query(req, "ps_args"), &err);
+
+	if (out == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	berth_http_reply_json(req, 200, out);
+}
+
+void api_container_update(struct berth_http_req *req, void *ctx)
+{
+	berth_error_t err = NULL;
+	json_t *body = berth_http_req_json(req, &err), *warnings = NULL;
+	int ret;
+
+	if (body == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	ret = berth_engine_container_update(eng(ctx), id_param(req), body, &warnings, &err);
+	json_decref(body);
+	if (ret < 0) {
+		json_decref(warnings);
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	berth_http_reply_json(req, 200, json_pack("{s:o}", "Warnings", warnings));
+}
+
+#define STATS_INTERVAL_MS 1000
+
+struct stats_req {
+	struct berth_api *api;
+	struct berth_http_stream *st;
+	char *id;
+	json_t *prev;
+	uint64_t timer;
+	bool stream;
+};
+
+static void stats_closed(struct berth_http_stream *st, void *data)
+{
+	struct stats_req *sr = data;
+
+	(void)st;
+	if (sr->timer)
+		berth_loop_timer_cancel(sr->api->loop, sr->timer);
+	json_decref(sr->prev);
+	free(sr->id);
+	free(sr);
+}
+
+static void stats_tick(void *data)
+{
+	struct stats_req *sr = data;
+	berth_error_t err = NULL;
+	bool running = false;
+	json_t *s;
+	cleanup_free char *text = NULL;
+
+	sr->timer = 0;
+	s = berth_engine_container_stats(sr->api->engine, sr->id, sr->prev, &running, &err);
+	if (s == NULL) { /* removed meanwhile */
+		berth_error_release(&err);
+		berth_http_stream_end(sr->st);
+		return;
+	}
+	text = json_dumps(s, JSON_COMPACT);
+	json_decref(sr->prev);
+	sr->prev = s;
+	if (text) {
+		cleanup_free char *line = xasprintf("%s\n", text);
+		if (berth_http_stream_write(sr->st, line, strlen(line)) < 0)
+			return; /* closing: stats_closed frees */
+	}
+	if (!sr->stream || !running) {
+		berth_http_stream_end(sr->st);
+		return;
+	}
+	sr->timer = berth_loop_timer_add(sr->api->loop, STATS_INTERVAL_MS, stats_tick, sr);
+}
+
+void api_container_stats(struct berth_http_req *req, void *ctx)
+{
+	struct berth_api *api = ctx;
+	berth_error_t err = NULL;
+	bool running = false, one_shot = berth_http_req_query_bool(req, "one-shot", false);
+	struct stats_req *sr;
+	json_t *first;
+
+	first = berth_engine_container_stats(api->engine, id_param(req), NULL, &running, &err);
+	if (first == NULL) {
+		berth_http_reply_berror(req, err);
+		berth_error_release(&err);
+		return;
+	}
+	sr = xzalloc(sizeof(*sr));
+	sr->api = api;
+	sr->id = xstrdup(id_param(req));
+	sr->stream = berth_http_req_query_bool(req, "stream", true);
+	sr->st = berth_http_stream_open(req, 200, "application/json", stats_closed, sr);
+	if (sr->st == NULL) {
+		json_decref(first);
+		free(sr->id);
+		free(sr);
+		return;
+	}
+	if (one_shot || !running) {
+		/* one sample now, without a CPU baseline */
+		sr->prev = NULL;
+		{
+			cleanup_free char *text = json_dumps(first, JSON_COMPACT);
+			cleanup_free char *line = xasprintf("%s\n", text ? text : "{}");
+			json_decref(first);
+			if (berth_http_stream_write(sr->st, line, strlen(line)) < 0)
+				return;
+		}
+		if (!sr->stream || !running) {
+			berth_http_stream_end(sr->st);
+			return;
+		}
+		sr->timer = berth_loop_timer_add(api->loop, STATS_INTERVAL_MS, stats_tick, sr);
+		return;
+	}
+	/* as dockerd: the first sample carries a CPU baseline a second old */
+	sr->prev = first;
+	sr->timer = berth_loop_timer_add(api->loop, STATS_INTERVAL_MS, stats_tick, sr);
+}

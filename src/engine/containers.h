@@ -130,6 +130,18 @@ int berth_engine_container_attach_check(struct berth_engine *e, const char *name
 void berth_engine_container_attach(struct berth_engine *e, const char *name,
 				   const struct berth_attach_opts *o, struct berth_http_hijack *h);
 
+/* GET /containers/{id}/stats: one sample (docker's stats JSON) from the
+ * cgroup; PREV (may be NULL) gives precpu_stats and preread. *RUNNING
+ * says whether more samples make sense. */
+json_t *berth_engine_container_stats(struct berth_engine *e, const char *name, const json_t *prev,
+				     bool *running, berth_error_t *err);
+/* GET /containers/{id}/top?ps_args=: {"Titles": [...], "Processes": [[...]]}. */
+json_t *berth_engine_container_top(struct berth_engine *e, const char *name, const char *ps_args,
+				   berth_error_t *err);
+/* POST /containers/{id}/update: resources and restart policy, live. */
+int berth_engine_container_update(struct berth_engine *e, const char *name, const json_t *body,
+				  json_t **warnings, berth_error_t *err);
+
 /* Counts for /info. */
 void berth_engine_containers_count(struct berth_engine *e, int *total, int *running, int *paused,
 				   int *stopped);

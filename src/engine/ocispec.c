@@ -308,7 +308,7 @@ static json_t *device_rules(bool privileged)
 
 /* --- resources ------------------------------------------------------------------------------- */
 
-static json_t *resources(const json_t *hc, bool privileged)
+json_t *berth_oci_resources(const json_t *hc, bool privileged)
 {
 	json_t *r = json_pack("{s:o}", "devices", device_rules(privileged));
 	json_t *mem = json_object(), *cpu = json_object();
@@ -503,7 +503,7 @@ static json_t *linux_section(const struct berth_oci_inputs *in, const json_t *ca
 	cleanup_free char *cg =
 	    in->cgroups_path ? xstrdup(in->cgroups_path) : xasprintf("/berth/%s", in->id);
 	json_t *l = json_pack("{s:o, s:s, s:o}", "namespaces", namespaces(hc), "cgroupsPath", cg,
-			      "resources", resources(hc, privileged));
+			      "resources", berth_oci_resources(hc, privileged));
 
 	if (!privileged) {
 		json_object_set_new(l, "maskedPaths",

@@ -43,6 +43,10 @@ json_t *berth_oci_env(const json_t *image, const json_t *create, const char *hos
  * EINVAL for an unknown name: docker's "unknown capability: X". */
 json_t *berth_oci_caps(const json_t *host_config, berth_error_t *err);
 
+/* linux.resources from HostConfig (memory, cpu, pids, devices): also what
+ * `docker update` applies to a live cgroup. */
+json_t *berth_oci_resources(const json_t *host_config, bool privileged);
+
 /* The whole spec. */
 json_t *berth_oci_spec_build(const struct berth_oci_inputs *in, berth_error_t *err);
 
