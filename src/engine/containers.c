@@ -1122,21 +1122,14 @@ void berth_engine_containers_count(struct berth_engine *e, int *total, int *runn
 	}
 }
 
-bool berth_engine_image_used(struct berth_engine *e, const char *image_id, bool *running)
+const char *berth_engine_image_user(struct berth_engine *e, const char *image_id, bool running)
 {
 	struct container *c;
-	bool used = false;
 
-	if (running)
-		*running = false;
-	for (c = e->containers; c; c = c->next) {
-		if (strcmp(c->image_id, image_id) != 0)
-			continue;
-		used = true;
-		if (running && crun_running(c))
-			*running = true;
-	}
-	return used;
+	for (c = e->containers; c; c = c->next)
+		if (strcmp(c->image_id, image_id) == 0 && crun_running(c) == running)
+			return c->id;
+	return NULL;
 }
 
 /* --- rename ------------------------------------------------------------------------------- */

@@ -388,11 +388,13 @@ json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool contai
 	json_t *imgs = berth_engine_images_df(e, &layers_size);
 	json_t *j = json_pack("{s:I}", "LayersSize", (json_int_t)layers_size);
 
-	/* containers, volumes and build cache come with their issues */
+	/* volumes and build cache come with their issues */
 	if (images)
 		json_object_set(j, "Images", imgs);
-	if (containers)
-		json_object_set_new(j, "Containers", json_array());
+	if (containers) {
+		json_t *cs = berth_engine_containers_list(e, NULL, true, -1, true, 1047, NULL);
+		json_object_set_new(j, "Containers", cs ? cs : json_array());
+	}
 	if (volumes)
 		json_object_set_new(j, "Volumes", json_array());
 	if (build_cache)

@@ -20,6 +20,7 @@
 #include "base/strbuf.h"
 #include "base/timeutil.h"
 #include "base/xalloc.h"
+#include "engine/containers.h"
 #include "engine/engine_internal.h"
 #include "engine/images.h"
 #include "image/archive.h"
@@ -1318,6 +1319,18 @@ static bool still_used(struct berth_engine *e, const char *column, const char *v
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	used = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
+	if (used || strcmp(column, "layers") != 0)
+		return used;
+	/* a container's rootfs keeps its layers, even after a forced rmi */
+	st = prepare(e,
+		     "SELECT 1 FROM containers, json_each(json_extract(containers.doc, '$.Layers')) "
+		     "WHERE value = ? LIMIT 1",
+		     NULL);
+	if (st == NULL)
+		return true;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	used = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
 	return used;
 }
 
@@ -1502,8 +1515,34 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 	json_t *out;
 	int ret;
 
+	const char *running, *stopped;
+	bool keep_image;
+
 	if (id == NULL || row_get(e, id, &r, err) < 0)
 		return NULL;
+	running = berth_engine_image_user(e, id, true);
+	stopped = berth_engine_image_user(e, id, false);
+	/* moby's conflicts: a running container is a hard one, a stopped one
+	 * a soft one (force overrides); by name, the last tag of an image in
+	 * use is kept unless forced */
+	if (ref && !force && count_refs(e, id, 0) <= 1 && (running || stopped)) {
+		row_release(&r);
+		berth_make_error(err, EEXIST,
+				 "conflict: unable to remove repository reference \"%s\" (must force) "
+				 "- container %.12s is using its referenced image %.12s",
+				 name, running ? running : stopped, id + 7);
+		return NULL;
+	}
+	if (ref == NULL && count_refs(e, id, 0) <= 1 && (running || (stopped && !force))) {
+		row_release(&r);
+		berth_make_error(err, EEXIST,
+				 "conflict: unable to delete %.12s (%s) - image is being used by %s "
+				 "container %.12s",
+				 id + 7, running ? "cannot be forced" : "must be forced",
+				 running ? "running" : "stopped", running ? running : stopped);
+		return NULL;
+	}
+	keep_image = running || (stopped && !force);
 	if (ref == NULL && count_refs(e, id, 0) > 1 && !force) {
 		row_release(&r);
 		berth_make_error(
@@ -1522,7 +1561,7 @@ json_t *berth_engine_image_remove(struct berth_engine *e, const char *name, bool
 		ret = drop_orphan_digests(e, id, ref, out, err);
 	else if (ret == 0 && ref == NULL)
 		ret = delete_refs(e, id, NULL, out, err);
-	if (ret == 0 && count_refs(e, id, -1) == 0) {
+	if (ret == 0 && count_refs(e, id, -1) == 0 && !keep_image) {
 		sqlite3_stmt *st = prepare(e, "DELETE FROM images WHERE id = ?", err);
 		ret = st ? 0 : -1;
 		if (st) {
@@ -1616,7 +1655,10 @@ json_t *berth_engine_images_prune(struct berth_engine *e, const struct berth_fil
 		json_t *out;
 		if (!prune_candidate(e, &rs.v[i], f, only_dangling, until))
 			continue;
-		/* no container uses images yet: every candidate goes, by ID */
+		/* images that containers use stay */
+		if (berth_engine_image_user(e, rs.v[i].id, true) ||
+		    berth_engine_image_user(e, rs.v[i].id, false))
+			continue;
 		out = berth_engine_image_remove(e, rs.v[i].id, true, false, NULL);
 		if (out)
 			json_array_extend(deleted, out);
