@@ -1122,6 +1122,16 @@ void berth_engine_containers_count(struct berth_engine *e, int *total, int *runn
 	}
 }
 
+int berth_engine_image_containers(struct berth_engine *e, const char *image_id)
+{
+	struct container *c;
+	int n = 0;
+
+	for (c = e->containers; c; c = c->next)
+		n += strcmp(c->image_id, image_id) == 0;
+	return n;
+}
+
 const char *berth_engine_image_user(struct berth_engine *e, const char *image_id, bool running)
 {
 	struct container *c;

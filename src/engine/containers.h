@@ -146,6 +146,8 @@ int berth_engine_container_update(struct berth_engine *e, const char *name, cons
 void berth_engine_containers_count(struct berth_engine *e, int *total, int *running, int *paused,
 				   int *stopped);
 
+/* How many containers use the image IMAGE_ID (system df). */
+int berth_engine_image_containers(struct berth_engine *e, const char *image_id);
 /* The ID of a container that uses the image IMAGE_ID and runs (RUNNING)
  * or does not, or NULL (rmi's conflicts, prune). */
 const char *berth_engine_image_user(struct berth_engine *e, const char *image_id, bool running);

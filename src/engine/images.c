@@ -1121,7 +1121,10 @@ json_t *berth_engine_images_df(struct berth_engine *e, int64_t *layers_size)
 		return out;
 	}
 	for (i = 0; i < rs.n; i++) {
-		json_array_append_new(out, image_summary(e, &rs.v[i], 1047, NULL));
+		json_t *sum = image_summary(e, &rs.v[i], 1047, NULL);
+		json_object_set_new(sum, "Containers",
+				    json_integer(berth_engine_image_containers(e, rs.v[i].id)));
+		json_array_append_new(out, sum);
 		json_array_foreach (rs.v[i].layers, k, it) {
 			const char *chain = json_string_value(it);
 			if (chain && !json_object_get(seen, chain)) {
