@@ -310,12 +310,19 @@ static void wait_closed(struct berth_http_stream *st, void *data)
 static void wait_over(void *data, int code, const char *error)
 {
 	struct wait_req *wr = data;
-	json_t *body = json_pack("{s:i}", "StatusCode", code);
+	json_t *body = json_pack("{s:i, s:n}", "StatusCode", code, "Error");
 	cleanup_free char *text = NULL;
 
 	wr->w = NULL; /* the engine frees it after this call */
 	if (error)
 		json_object_set_new(body, "Error", json_pack("{s:s}", "Message", error));
+	/* dockerd's field order */
+	{
+		json_t *o = json_pack("{s:O, s:O}", "Error", json_object_get(body, "Error"),
+				      "StatusCode", json_object_get(body, "StatusCode"));
+		json_decref(body);
+		body = o;
+	}
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text) {

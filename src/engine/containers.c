@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -501,6 +502,11 @@ static json_t *host_config_defaults(const json_t *given)
 	json_object_foreach ((json_t *)given, k, v)
 		if (!json_is_null(v) || !json_object_get(hc, k))
 			json_object_set_new(hc, k, json_deep_copy(v));
+	/* moby: with a memory limit and no swap limit, swap is as much again */
+	if (json_integer_value(json_object_get(hc, "Memory")) > 0 &&
+	    json_integer_value(json_object_get(hc, "MemorySwap")) == 0)
+		json_object_set_new(hc, "MemorySwap",
+				    json_integer(2 * json_integer_value(json_object_get(hc, "Memory"))));
 	if (json_integer_value(json_object_get(hc, "ShmSize")) <= 0)
 		json_object_set_new(hc, "ShmSize", json_integer(64LL * 1024 * 1024));
 	if (!json_is_string(json_object_get(hc, "NetworkMode")) ||
@@ -512,10 +518,12 @@ static json_t *host_config_defaults(const json_t *given)
 	else if (json_string_length(json_object_get(json_object_get(hc, "RestartPolicy"), "Name")) ==
 		 0)
 		json_object_set_new(json_object_get(hc, "RestartPolicy"), "Name", json_string("no"));
-	if (!json_is_object(json_object_get(hc, "LogConfig")) ||
-	    json_string_length(json_object_get(json_object_get(hc, "LogConfig"), "Type")) == 0)
+	if (!json_is_object(json_object_get(hc, "LogConfig")))
 		json_object_set_new(hc, "LogConfig",
 				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
+	if (json_string_length(json_object_get(json_object_get(hc, "LogConfig"), "Type")) == 0)
+		json_object_set_new(json_object_get(hc, "LogConfig"), "Type",
+				    json_string("json-file"));
 	if (!json_is_object(json_object_get(json_object_get(hc, "LogConfig"), "Config")))
 		json_object_set_new(json_object_get(hc, "LogConfig"), "Config", json_object());
 	return hc;
@@ -572,8 +580,6 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 	if (json_object_size(json_object_get(hc, "PortBindings")) > 0 ||
 	    json_is_true(json_object_get(hc, "PublishAllPorts")))
 		return berth_make_error(err, ENOSYS, "published ports are not implemented yet");
-	if (json_is_true(json_object_get(hc, "Init")))
-		return berth_make_error(err, ENOSYS, "--init is not implemented yet");
 	return 0;
 }
 
@@ -597,8 +603,16 @@ static json_t *merged_config(const struct container *c)
 		else if ((v = json_object_get(img, keys[i])) && !json_is_null(v))
 			json_object_set(cfg, keys[i], v);
 	}
-	if (json_string_length(json_object_get(cfg, "Hostname")) == 0)
-		json_object_set_new(cfg, "Hostname", json_stringn(c->id, 12));
+	if (json_string_length(json_object_get(cfg, "Hostname")) == 0) {
+		const char *net = json_string_value(
+		    json_object_get(json_object_get(req, "HostConfig"), "NetworkMode"));
+		struct utsname u;
+		/* --network host: the host's name, as docker */
+		if (net && strcmp(net, "host") == 0 && uname(&u) == 0)
+			json_object_set_new(cfg, "Hostname", json_string(u.nodename));
+		else
+			json_object_set_new(cfg, "Hostname", json_stringn(c->id, 12));
+	}
 	for (i = 0; i < 5; i++) {
 		static const char *const s[] = { "Domainname", "User", "WorkingDir", NULL, NULL };
 		if (s[i] && !json_object_get(cfg, s[i]))

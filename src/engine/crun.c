@@ -4,6 +4,7 @@
  * kill, pause, restart policies, waiters, and adoption after a restart. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +188,7 @@ int crun_resolve_user(struct container *c, const char *user, json_t **user_json,
 	if (berth_oci_resolve_user(user, passwd, group, &uid, &gid, &groups, &n, err) < 0)
 		return -1;
 	gl = json_array();
+	json_array_append_new(gl, json_integer(gid));
 	for (i = 0; i < n; i++)
 		json_array_append_new(gl, json_integer(groups[i]));
 	*user_json = json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)uid, "gid", (json_int_t)gid,
@@ -280,6 +283,85 @@ static json_t *bind_mount(const char *dest, const char *source, bool ro)
 			 "source", source, "options", "rbind", "rprivate", ro ? "ro" : "rw");
 }
 
+/* "VAR" without a value (an unset -e VAR) is not passed on, as with runc */
+static void filter_env(json_t *env)
+{
+	size_t i = 0;
+
+	while (i < json_array_size(env)) {
+		const char *s = json_string_value(json_array_get(env, i));
+		if (s == NULL || strchr(s, '=') == NULL)
+			json_array_remove(env, i);
+		else
+			i++;
+	}
+}
+
+/* docker's --init: a static tini at /sbin/docker-init runs the command */
+static const char *find_init(void)
+{
+	static const char *const paths[] = { "/usr/bin/docker-init", "/usr/libexec/docker/docker-init",
+					     "/usr/local/bin/docker-init", "/usr/bin/tini-static",
+					     "/usr/local/libexec/berth/docker-init" };
+	size_t i;
+
+	for (i = 0; i < BERTH_ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+static int add_init(json_t *spec, berth_error_t *err)
+{
+	const char *init = find_init();
+	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+
+	if (init == NULL)
+		return berth_make_error(err, ENOENT,
+					"--init: no init binary found (install tini: docker-init "
+					"or tini-static)");
+	json_array_insert_new(args, 0, json_string("--"));
+	json_array_insert_new(args, 0, json_string("/sbin/docker-init"));
+	json_array_append_new(json_object_get(spec, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", "/sbin/docker-init",
+					"type", "bind", "source", init, "options", "bind", "ro"));
+	return 0;
+}
+
+/* --privileged: the host's devices (the top of /dev and its usual subdirs) */
+static void add_host_devices(json_t *linux_obj)
+{
+	static const char *const dirs[] = { "/dev", "/dev/net", "/dev/mapper", "/dev/snd",
+					    "/dev/dri", "/dev/input" };
+	json_t *devs = json_array();
+	size_t i;
+
+	for (i = 0; i < BERTH_ARRAY_SIZE(dirs); i++) {
+		cleanup_dir DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL) {
+			cleanup_free char *p = xasprintf("%s/%s", dirs[i], de->d_name);
+			struct stat st;
+			if (de->d_name[0] == '.' || lstat(p, &st) < 0 ||
+			    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+				continue;
+			/* the container's own console and ptys come from its devpts */
+			if (strcmp(p, "/dev/console") == 0 || strcmp(p, "/dev/ptmx") == 0 ||
+			    strncmp(p, "/dev/tty", 8) == 0)
+				continue;
+			json_array_append_new(
+			    devs, json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path", p, "type",
+					    S_ISCHR(st.st_mode) ? "c" : "b", "major",
+					    (json_int_t)major(st.st_rdev), "minor",
+					    (json_int_t)minor(st.st_rdev), "fileMode",
+					    (int)(st.st_mode & 07777), "uid", (int)st.st_uid, "gid",
+					    (int)st.st_gid));
+		}
+	}
+	json_object_set_new(linux_obj, "devices", devs);
+}
+
 static int write_spec(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	cleanup_free char *rootfs = cont_path(c, "rootfs"), *passwd = NULL, *group = NULL,
@@ -318,6 +400,11 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 		groups = xrealloc(groups, sizeof(gid_t) * (n_groups + 1));
 		groups[n_groups++] = g2;
 	}
+	/* moby: the primary group leads the additional ones */
+	groups = xrealloc(groups, sizeof(gid_t) * (n_groups + 1));
+	memmove(groups + 1, groups, sizeof(gid_t) * n_groups);
+	groups[0] = gid;
+	n_groups++;
 	in.image = c->image_config;
 	in.create = c->request;
 	in.id = c->id;
@@ -331,6 +418,13 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	if (spec == NULL)
 		return -1;
 	mounts = json_object_get(spec, "mounts");
+	filter_env(json_object_get(json_object_get(spec, "process"), "env"));
+	if (json_is_true(json_object_get(hc, "Init")) && add_init(spec, err) < 0) {
+		json_decref(spec);
+		return -1;
+	}
+	if (json_is_true(json_object_get(hc, "Privileged")))
+		add_host_devices(json_object_get(spec, "linux"));
 	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
 		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
 		json_array_append_new(mounts, bind_mount(dest, src, ro && false));
