@@ -175,18 +175,38 @@ void api_container_resize(struct berth_http_req *req, void *ctx)
 	berth_http_reply_data(req, 200, "text/plain", "", 0);
 }
 
+static void stop_done(void *data, const berth_error_t err);
+static void stop_gone(struct berth_http_req *req, void *data);
+
+struct stop_req {
+	struct berth_api *api;
+	struct berth_http_req *req;
+	berth_error_t err;
+	bool gone;
+};
+
 void api_container_delete(struct berth_http_req *req, void *ctx)
 {
 	berth_error_t err = NULL;
+	struct stop_req *sr;
 	int ret;
 
 	if (berth_http_req_query_bool(req, "link", false)) {
 		berth_http_reply_error(req, 501, "container links are not implemented");
 		return;
 	}
+	sr = xzalloc(sizeof(*sr));
+	sr->api = ctx;
+	sr->req = req;
 	ret = berth_engine_container_remove(eng(ctx), id_param(req),
 					    berth_http_req_query_bool(req, "force", false),
-					    berth_http_req_query_bool(req, "v", false), &err);
+					    berth_http_req_query_bool(req, "v", false), stop_done, sr,
+					    &err);
+	if (ret == 1) {
+		berth_http_req_suspend(req, stop_gone, sr);
+		return;
+	}
+	free(sr);
 	reply_status(req, ret, &err, 204);
 }
 
@@ -212,13 +232,6 @@ void api_containers_prune(struct berth_http_req *req, void *ctx)
 }
 
 /* --- stop and restart: the request waits for the exit ------------------------------------- */
-
-struct stop_req {
-	struct berth_api *api;
-	struct berth_http_req *req;
-	berth_error_t err;
-	bool gone;
-};
 
 static void stop_reply(struct berth_http_req *req, void *data)
 {

@@ -83,6 +83,9 @@ int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err);
 void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed);
 bool crun_running(const struct container *c);
 void crun_shutdown(struct berth_engine *e);
+/* rm -f of a running container: kill it, remove it at its exit, then DONE */
+int crun_kill_remove(struct berth_engine *e, struct container *c, berth_container_done_cb done,
+		     void *data, berth_error_t *err);
 
 /* crun.c, for exec */
 int crun_resolve_user(struct container *c, const char *user, json_t **user_json,

@@ -1225,10 +1225,10 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 }
 
 int berth_engine_container_remove(struct berth_engine *e, const char *name, bool force,
-				  bool volumes, berth_error_t *err)
+				  bool volumes, berth_container_done_cb done, void *data,
+				  berth_error_t *err)
 {
 	struct container *c = cont_find(e, name, err);
-	berth_error_t kerr = NULL;
 
 	(void)volumes; /* no volumes yet */
 	if (c == NULL)
@@ -1243,16 +1243,8 @@ int berth_engine_container_remove(struct berth_engine *e, const char *name, bool
 			    "cannot remove container \"%s\": container is %s: stop the container "
 			    "before removing or force remove",
 			    c->name, c->status == CS_PAUSED ? "paused" : "running");
-		/* force: SIGKILL, then the removal happens when the exit is seen */
-		c->removing = true;
-		c->manual_stop = true;
-		if (c->status == CS_PAUSED)
-			(void)berth_engine_container_pause(e, c->id, false, NULL);
-		if (berth_engine_container_kill(e, c->id, "KILL", &kerr) < 0) {
-			berth_log_warn("rm -f %s: %s", c->id, kerr->msg);
-			berth_error_release(&kerr);
-		}
-		return 0;
+		/* force: SIGKILL; the removal happens when the exit is seen */
+		return crun_kill_remove(e, c, done, data, err);
 	}
 	return cont_destroy(e, c, err);
 }

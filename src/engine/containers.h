@@ -88,9 +88,11 @@ struct berth_container_waiter *berth_engine_container_wait(struct berth_engine *
 void berth_engine_container_wait_cancel(struct berth_engine *e, struct berth_container_waiter *w);
 
 /* DELETE /containers/{id}?force=&v=: EBUSY (409) for a running container
- * without FORCE. */
+ * without FORCE. Returns 0 when removed, 1 when a running container was
+ * killed and DONE runs once it is gone (as dockerd, the answer waits). */
 int berth_engine_container_remove(struct berth_engine *e, const char *name, bool force,
-				  bool volumes, berth_error_t *err);
+				  bool volumes, berth_container_done_cb done, void *data,
+				  berth_error_t *err);
 
 /* GET /containers/{id}/json. */
 json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name, bool size,

@@ -1307,6 +1307,35 @@ static int do_stop(struct berth_engine *e, struct container *c, const char *sign
 	return 0;
 }
 
+int crun_kill_remove(struct berth_engine *e, struct container *c, berth_container_done_cb done,
+		     void *data, berth_error_t *err)
+{
+	struct cstop *s;
+
+	if (c->status == CS_RESTARTING) {
+		/* nothing runs during the back-off: remove it now */
+		berth_loop_timer_cancel(e->loop, c->restart_timer);
+		c->restart_timer = 0;
+		c->status = CS_EXITED;
+		return cont_destroy(e, c, err);
+	}
+	c->removing = true;
+	c->manual_stop = true;
+	s = xzalloc(sizeof(*s));
+	s->done = done;
+	s->data = data;
+	s->next = c->stops;
+	c->stops = s;
+	thaw(e, c);
+	if (send_signal(e, c, SIGKILL, err) < 0) {
+		c->stops = s->next;
+		free(s);
+		c->removing = false;
+		return -1;
+	}
+	return 1;
+}
+
 int berth_engine_container_stop(struct berth_engine *e, const char *name, const char *signal,
 				int timeout, berth_container_done_cb done, void *data,
 				berth_error_t *err)
