@@ -291,9 +291,9 @@ static const struct berth_opt start_options[] = {
 	{ "detach-keys", 0, BERTH_OPT_STRING, offsetof(struct start_opts, detach_keys), "string",
 	  "Override the key sequence for detaching a container", NULL, NULL },
 	{ "checkpoint", 0, BERTH_OPT_STRING, offsetof(struct start_opts, checkpoint), "string",
-	  "Restore from this checkpoint", NULL, NULL },
+	  "Restore from this checkpoint", NULL, NULL, true },
 	{ "checkpoint-dir", 0, BERTH_OPT_STRING, offsetof(struct start_opts, checkpoint_dir),
-	  "string", "Use a custom checkpoint storage directory", NULL, NULL },
+	  "string", "Use a custom checkpoint storage directory", NULL, NULL, true },
 };
 
 static int start_plain(struct berth_cli *cli, const struct berth_strv *args, berth_error_t *err)

@@ -684,10 +684,10 @@ static int v_pair(const char *s, berth_error_t *err)
 	      O(cpuset_mems), "string", "MEMs in which to allow execution (0-3, 0,1)",                  \
 	      NULL,	      NULL },                                                                   \
 	    { "cpu-count", 0,	 BERTH_OPT_STRING, O(cpu_count), "int", "CPU count (Windows only)",     \
-	      NULL,	   v_int },                                                                     \
+	      NULL,	   v_int, true },                                                                     \
 	    { "cpu-percent",  0,     BERTH_OPT_STRING,                                                  \
 	      O(cpu_percent), "int", "CPU percent (Windows only)",                                      \
-	      NULL,	      v_int },                                                                  \
+	      NULL,	      v_int, true },                                                                  \
 	    { "cpu-period",  0,	    BERTH_OPT_STRING,                                                   \
 	      O(cpu_period), "int", "Limit CPU CFS (Completely Fair Scheduler) period",                 \
 	      NULL,	     v_int },                                                                   \
@@ -753,10 +753,10 @@ static int v_pair(const char *s, berth_error_t *err)
 	      "bytes",                                                                                  \
 	      "Maximum IO bandwidth limit for the system drive (Windows only)",                         \
 	      NULL,                                                                                     \
-	      v_bytes },                                                                                \
+	      v_bytes, true },                                                                                \
 	    { "io-maxiops",  0,	     BERTH_OPT_STRING,                                                  \
 	      O(io_maxiops), "uint", "Maximum IOps limit for the system drive (Windows only)",          \
-	      NULL,	     v_uint },                                                                  \
+	      NULL,	     v_uint, true },                                                                  \
 	    { "kernel-memory",	     0,	   BERTH_OPT_STRING, O(kernel_memory), "bytes",                 \
 	      "Kernel memory limit", NULL, v_bytes },                                                   \
 	    { "memory", 'm', BERTH_OPT_STRING, O(memory), "bytes", "Memory limit", NULL, v_bytes },     \
