@@ -55,6 +55,7 @@ struct container {
 	uint64_t restart_timer;
 	int64_t restart_delay_ms;
 	bool mounted;
+	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */
 	bool removing;		/* rm after exit (AutoRemove) */
 	struct cwaiter *waiters;
 	struct cstop *stops;

@@ -136,6 +136,8 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 {
 	cleanup_free char *rootfs = cont_path(c, "rootfs");
 
+	if (c->fs_users > 0)
+		return 0; /* carchive.c unmounts once its jobs are done */
 	(void)e;
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
 		berth_log_warn("container %s: unmount rootfs: %s", c->id, strerror(errno));

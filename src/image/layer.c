@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
@@ -79,6 +80,11 @@ struct unpack {
 	struct archive_entry *entry; /* borrowed: owned by tar, valid for one entry */
 	char name[NAME_ESC_LEN];     /* the current entry's path, escaped for messages */
 
+	/* berth_layer_untar: docker's archive.Untar rules instead of a layer's */
+	const struct berth_untar_options *untar; /* borrowed, NULL for a layer */
+	char *dest_abs;				 /* owned: "/" + untar->dest */
+	char *abs;				 /* owned: the current entry, absolute */
+
 	struct dir_time *dirs; /* owned */
 	size_t ndirs, dirs_cap, dir_bytes;
 };
@@ -110,6 +116,8 @@ static void unpack_free(struct unpack *u)
 		free(u->dirs[i].path);
 	free(u->dirs);
 	free(u->inbuf);
+	free(u->dest_abs);
+	free(u->abs);
 	free(u);
 }
 
@@ -144,8 +152,36 @@ static int shape_errno(int code)
 	}
 }
 
+/* The name Go gives the operation WHAT in a *PathError, which is what
+ * docker's Untar messages show. */
+static const char *go_op(const char *what)
+{
+	static const char *const ops[][2] = {
+		{ "create", "open" },
+		{ "chown", "lchown" },
+		{ "stat", "lstat" },
+		{ "set times", "chtimes" },
+		{ "remove the previous entry", "unlinkat" },
+		{ "open the parent directory", "mkdir" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(what, ops[i][0]) == 0)
+			return ops[i][1];
+	return what;
+}
+
 static int entry_error(struct unpack *u, berth_error_t *err, int code, const char *what)
 {
+	char text[128];
+
+	if (u->untar) {
+		/* docker's "open /dir/name: file name too long" */
+		snprintf(text, sizeof(text), "%s", strerror(code));
+		text[0] = (char)tolower((unsigned char)text[0]);
+		return berth_make_error(err, code, "%s %s: %s", go_op(what), u->name, text);
+	}
 	return berth_make_error(err, shape_errno(code), "entry `%s`: %s: %s", u->name, what,
 				strerror(code));
 }
@@ -221,6 +257,68 @@ static const char *split_path(char *path, const char **parent)
 	*slash = '\0';
 	*parent = path;
 	return slash + 1;
+}
+
+/* Go's filepath.Clean, for docker's Untar checks: unlike clean_path, a
+ * relative name keeps the `..` it cannot cancel ("a/../../b" -> "../b")
+ * and a rooted one stays rooted. */
+static char *go_clean(const char *path)
+{
+	size_t n = strlen(path), r = 0, w = 0, dotdot = 0;
+	bool rooted = path[0] == '/';
+	char *out = xmalloc(n + 2);
+
+	if (rooted) {
+		out[w++] = '/';
+		r = dotdot = 1;
+	}
+	while (r < n) {
+		if (path[r] == '/' || (path[r] == '.' && (r + 1 == n || path[r + 1] == '/'))) {
+			r++;
+		} else if (path[r] == '.' && path[r + 1] == '.' &&
+			   (r + 2 == n || path[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				/* drop the last element */
+				for (w--; w > dotdot && out[w] != '/'; w--)
+					;
+			} else if (!rooted) {
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if (w != (rooted ? 1 : 0))
+				out[w++] = '/';
+			for (; r < n && path[r] != '/'; r++)
+				out[w++] = path[r];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+	return out;
+}
+
+/* Whether the clean absolute PATH is DIR or below it (docker's breakout
+ * test, without its string-prefix looseness: "/ab" is not below "/a"). */
+static bool path_within(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* docker's Join(A, B): "/x" + "../y" -> "/y". */
+static char *go_join(const char *a, const char *b)
+{
+	cleanup_free char *joined = xasprintf("%s/%s", a, b);
+
+	return go_clean(joined);
 }
 
 static int openat2_in_root(int root, const char *path)
@@ -439,12 +537,17 @@ static int make_room(struct unpack *u, int pfd, const char *base, bool is_dir, b
 	int r;
 
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
+		/* docker's Untar goes on after any Lstat error: creating tells */
+		if (errno == ENOENT || u->untar)
 			return 0;
 		return entry_error(u, err, errno, "stat");
 	}
 	if (S_ISDIR(st.st_mode) && is_dir)
 		return 1;
+	if (u->untar && u->untar->no_overwrite_dir_nondir && S_ISDIR(st.st_mode) != is_dir)
+		return berth_make_error(err, EEXIST, "cannot overwrite %s \"%s\" with %s \"%s\"",
+					is_dir ? "non-directory" : "directory", u->name,
+					is_dir ? "directory" : "non-directory", u->dest_abs);
 	r = S_ISDIR(st.st_mode) ? berth_fs_remove_at_raw(pfd, base) : unlinkat(pfd, base, 0);
 	if (r < 0)
 		return entry_error(u, err, errno, "remove the previous entry");
@@ -553,6 +656,11 @@ static int entry_owner(struct unpack *u, uid_t *uid, gid_t *gid, berth_error_t *
 {
 	int64_t o = archive_entry_uid(u->entry), g = archive_entry_gid(u->entry);
 
+	if (u->untar && u->untar->chown) {
+		*uid = u->untar->uid;
+		*gid = u->untar->gid;
+		return 0;
+	}
 	/* (uid_t)-1 would mean "leave it" to chown */
 	if (o < 0 || o >= (int64_t)UINT32_MAX || g < 0 || g >= (int64_t)UINT32_MAX)
 		return berth_make_error(err, EINVAL, "entry `%s`: invalid owner %lld:%lld", u->name,
@@ -723,6 +831,22 @@ static int check_link_name(struct unpack *u, const char *link, berth_error_t *er
 	return 0;
 }
 
+/* docker's Untar refuses a symlink whose target, taken from the link's
+ * directory, leads out of the extraction directory. Absolute targets are
+ * joined too, so they always pass: they are resolved inside the container. */
+static int untar_check_symlink(struct unpack *u, const char *target, berth_error_t *err)
+{
+	cleanup_free char *dir = xstrdup(u->abs), *joined = NULL;
+	char esc[NAME_ESC_LEN];
+
+	*strrchr(dir, '/') = '\0';
+	joined = go_join(*dir ? dir : "/", target);
+	if (path_within(u->dest_abs, joined))
+		return 0;
+	berth_log_escape(esc, sizeof(esc), target, strlen(target));
+	return berth_make_error(err, EINVAL, "invalid symlink \"%s\" -> \"%s\"", u->name, esc);
+}
+
 static int create_symlink(struct unpack *u, int pfd, const char *base, berth_error_t *err)
 {
 	const char *target = archive_entry_symlink(u->entry);
@@ -731,6 +855,11 @@ static int create_symlink(struct unpack *u, int pfd, const char *base, berth_err
 
 	if (ret < 0)
 		return ret;
+	if (u->untar) {
+		ret = untar_check_symlink(u, target, err);
+		if (ret < 0)
+			return ret;
+	}
 	/* kept as text, even absolute: it is resolved inside the container */
 	if (symlinkat(target, pfd, base) < 0)
 		return entry_error(u, err, errno, "symlink");
@@ -773,6 +902,21 @@ static int create_node(struct unpack *u, int pfd, const char *base, mode_t type,
 	return apply_meta(u, &n, true, err);
 }
 
+/* docker's Untar: a hardlink target is a name in the extraction directory
+ * and must stay in it. Returns it relative to the root, or NULL. */
+static char *untar_link_target(struct unpack *u, const char *link, berth_error_t *err)
+{
+	cleanup_free char *joined = go_join(u->dest_abs, link);
+	char shown[NAME_ESC_LEN], esc[NAME_ESC_LEN];
+
+	if (path_within(u->dest_abs, joined) && strcmp(joined, "/") != 0)
+		return xstrdup(joined + 1);
+	berth_log_escape(shown, sizeof(shown), joined, strlen(joined));
+	berth_log_escape(esc, sizeof(esc), link, strlen(link));
+	berth_make_error(err, EINVAL, "invalid hardlink \"%s\" -> \"%s\"", shown, esc);
+	return NULL;
+}
+
 /* A hardlink: its target must be a non-directory this layer created,
  * resolved inside the root; linkat does not follow a final symlink. */
 static int create_hardlink(struct unpack *u, int pfd, const char *base, berth_error_t *err)
@@ -786,7 +930,9 @@ static int create_hardlink(struct unpack *u, int pfd, const char *base, berth_er
 
 	if (ret < 0)
 		return ret;
-	target = clean_path(link);
+	target = u->untar ? untar_link_target(u, link, err) : clean_path(link);
+	if (u->untar && target == NULL)
+		return -1;
 	if (target == NULL || strcmp(target, ".") == 0)
 		return berth_make_error(
 		    err, EINVAL, "entry `%s`: hardlink target is outside the layer", u->name);
@@ -795,6 +941,10 @@ static int create_hardlink(struct unpack *u, int pfd, const char *base, berth_er
 	if (tpfd < 0 || fstatat(tpfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return entry_error(u, err, errno, "hardlink target");
+		if (u->untar)
+			return berth_make_error(err, ENOENT,
+						"link /%s%s%s %s: no such file or directory",
+						tparent, *tparent ? "/" : "", tbase, u->name);
 		return berth_make_error(err, EINVAL, "entry `%s`: hardlink target not in the layer",
 					u->name);
 	}
@@ -891,6 +1041,36 @@ static bool skip_entry(struct unpack *u, const char *path)
 	return false;
 }
 
+/* An entry of docker's Untar: RAW is a name in the extraction directory
+ * (a leading `/` too), created through the root like any layer entry, so
+ * that symlinks met on the way resolve inside the container. No whiteout
+ * is special here. */
+static int untar_entry(struct unpack *u, const char *raw, berth_error_t *err)
+{
+	cleanup_free char *path = go_clean(raw), *full = NULL;
+	const char *rel = path, *parent, *base;
+	cleanup_close int pfd = -1;
+
+	if (strcmp(path, "..") == 0 || has_prefix(path, "../")) {
+		berth_log_escape(u->name, sizeof(u->name), path, strlen(path));
+		return berth_make_error(err, EINVAL, "\"%s\" is outside of \"%s\"", u->name,
+					u->dest_abs);
+	}
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0' || strcmp(rel, ".") == 0)
+		return 0; /* the extraction directory itself */
+	full = *u->untar->dest ? xasprintf("%s/%s", u->untar->dest, rel) : xstrdup(rel);
+	free(u->abs);
+	u->abs = xasprintf("/%s", full);
+	berth_log_escape(u->name, sizeof(u->name), u->abs, strlen(u->abs));
+	base = split_path(full, &parent);
+	pfd = open_parent(u, parent, err);
+	if (pfd < 0)
+		return pfd;
+	return create_entry(u, pfd, parent, base, err);
+}
+
 static int apply_entry(struct unpack *u, berth_error_t *err)
 {
 	const char *raw = archive_entry_pathname(u->entry), *parent, *base;
@@ -904,6 +1084,8 @@ static int apply_entry(struct unpack *u, berth_error_t *err)
 	if (strlen(raw) >= u->opts.max_path)
 		return berth_make_error(err, EINVAL, "entry `%s`: name longer than %zu bytes",
 					u->name, u->opts.max_path - 1);
+	if (u->untar)
+		return untar_entry(u, raw, err);
 	path = clean_path(raw);
 	if (path == NULL)
 		return berth_make_error(err, EINVAL, "entry `%s`: path escapes the layer root",
@@ -1087,10 +1269,10 @@ static ssize_t raw_next(struct unpack *u, const void **buf)
 
 	if (u->gz) {
 		ssize_t n = gz_next(u, buf);
-		if (n > 0) {
+		if (n > 0 && u->hash)
 			berth_sha256_update(u->hash, *buf, (size_t)n);
+		if (n > 0)
 			u->size += n;
-		}
 		return n;
 	}
 	r = archive_read_data_block(u->raw, buf, &len, &off);
@@ -1099,7 +1281,8 @@ static ssize_t raw_next(struct unpack *u, const void **buf)
 		return 0;
 	if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) || off != u->size)
 		return -1;
-	berth_sha256_update(u->hash, *buf, len);
+	if (u->hash) /* NULL for an untar: no digest to compute */
+		berth_sha256_update(u->hash, *buf, len);
 	u->size += (int64_t)len;
 	return (ssize_t)len;
 }
@@ -1245,6 +1428,40 @@ int berth_layer_unpack_opts(berth_layer_read_cb read, void *data, int dest_dirfd
 		berth_sha256_final(u->hash, stats->diff_id);
 	}
 	return 0;
+}
+
+char *berth_layer_go_clean(const char *path)
+{
+	return go_clean(path);
+}
+
+int berth_layer_open_dir_in_root(int root, const char *path)
+{
+	int fd;
+
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		return fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (!__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED)) {
+		fd = openat2_in_root(root, path);
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return fd;
+		__atomic_store_n(&openat2_missing, 1, __ATOMIC_RELAXED);
+	}
+	return walk_in_root(root, path);
+}
+
+int berth_layer_untar(berth_layer_read_cb read, void *data, int root_dirfd,
+		      const struct berth_untar_options *o, berth_error_t *err)
+{
+	cleanup_unpack struct unpack *u = unpack_new(read, data, root_dirfd, NULL);
+
+	u->untar = o;
+	u->dest_abs = xasprintf("/%s", o->dest);
+	berth_sha256_free(u->hash);
+	u->hash = NULL;
+	return unpack_stream(u, err);
 }
 
 int berth_layer_unpack(berth_layer_read_cb read, void *data, int dest_dirfd,

@@ -71,4 +71,44 @@ int berth_layer_unpack_opts(berth_layer_read_cb read, void *data, int dest_dirfd
 			    const struct berth_layer_options *opts, struct berth_layer_stats *stats,
 			    berth_error_t *err);
 
+/* Go's filepath.Clean of PATH, as a new string: "a/../../b" -> "../b",
+ * "/../a" -> "/a", "x/" -> "x", "" -> ".". */
+char *berth_layer_go_clean(const char *path);
+
+/* Opens the directory PATH inside ROOT as a process chrooted there would
+ * reach it: `..` and symlinks, absolute or not, never leave ROOT (openat2
+ * RESOLVE_IN_ROOT, or the O_NOFOLLOW walk where openat2 is missing). A
+ * leading `/` means ROOT; "" is ROOT itself. Returns an O_PATH fd, or -1
+ * with errno. */
+int berth_layer_open_dir_in_root(int root, const char *path);
+
+/* docker's archive.Untar, as `docker cp` into a container uses it (PUT
+ * /containers/{id}/archive): the tar (compressed or not) read from READ is
+ * extracted into O->DEST, a directory given relative to ROOT_DIRFD (the
+ * container's root) and already clean ("" for the root itself). Entry
+ * names are relative to DEST (a leading `/` too) and are created through
+ * the root with the layer rules (RESOLVE_IN_ROOT, nothing followed at the
+ * last component, owners, modes, xattrs, times), but:
+ *  - `.wh.` names are ordinary files, nothing is skipped;
+ *  - a name that climbs out of DEST, a hardlink whose target (a name in
+ *    DEST) is outside DEST, or a symlink whose target, read from its own
+ *    directory, leads out of DEST is refused (EINVAL, docker's texts:
+ *    `"../x" is outside of "/dest"`, `invalid hardlink ...`,
+ *    `invalid symlink ...`);
+ *  - with NO_OVERWRITE_DIR_NONDIR, replacing a directory by a non-directory
+ *    or the reverse is refused (EEXIST, docker's text);
+ *  - with CHOWN every entry gets UID:GID;
+ *  - errors from the filesystem read like Go's ("open /dest/x: file name
+ *    too long").
+ * Entries applied before an error stay, as they do with docker. */
+struct berth_untar_options {
+	const char *dest;
+	bool no_overwrite_dir_nondir;
+	bool chown;
+	uid_t uid;
+	gid_t gid;
+};
+int berth_layer_untar(berth_layer_read_cb read, void *data, int root_dirfd,
+		      const struct berth_untar_options *o, berth_error_t *err);
+
 #endif
