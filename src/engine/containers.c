@@ -1194,6 +1194,11 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 	cleanup_close int dfd = -1;
 	int rc;
 
+	if (c->fs_users > 0)
+		return berth_make_error(err, EBUSY,
+					"container %s: a copy or export is in progress, try again when "
+					"it ends",
+					c->id);
 	if (c->mounted && crun_unmount(e, c) < 0)
 		return berth_make_error(err, EBUSY, "unable to remove filesystem for %s: the root "
 						    "filesystem is busy",
