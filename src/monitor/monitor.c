@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -965,6 +966,9 @@ int berth_monitor_run(const struct berth_monitor_opts *o, berth_error_t *err)
 		return ret;
 	}
 	berth_spec_free(steal_pointer(&spec)); /* the loop needs none of it */
+	/* the spec's JSON was the bulk of the heap: give it back, since a
+	 * monitor lives as long as its container (issue 4 counts this) */
+	malloc_trim(0);
 	ret = run_loop(&m, err);
 	if (ret == 0)
 		finish(&m);
