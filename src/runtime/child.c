@@ -369,14 +369,21 @@ static json_t *ambient_filtered(const json_t *caps)
 	return copy;
 }
 
+/* the program compiled before the fork, else libseccomp's own load */
+static int apply_seccomp(struct berth_rt_child *c, berth_error_t *err)
+{
+	if (c->bpf.len > 0)
+		return berth_seccomp_load_bpf(&c->bpf, err);
+	return berth_seccomp_apply(c->spec->seccomp, err);
+}
+
 static int drop_privileges(struct berth_rt_child *c, berth_error_t *err)
 {
 	const struct berth_spec_process *p = c->proc;
 	cleanup_json json_t *none = NULL;
 	const json_t *caps = p->capabilities;
 
-	if (!p->no_new_privileges && c->spec->seccomp &&
-	    berth_seccomp_apply(c->spec->seccomp, err) < 0)
+	if (!p->no_new_privileges && c->spec->seccomp && apply_seccomp(c, err) < 0)
 		return -1;
 	if (set_identity(c, err) < 0)
 		return -1;
@@ -389,8 +396,7 @@ static int drop_privileges(struct berth_rt_child *c, berth_error_t *err)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_make_error(err, errno, "no_new_privs: %s", strerror(errno));
-	if (p->no_new_privileges && c->spec->seccomp &&
-	    berth_seccomp_apply(c->spec->seccomp, err) < 0)
+	if (p->no_new_privileges && c->spec->seccomp && apply_seccomp(c, err) < 0)
 		return -1;
 	return 0;
 }

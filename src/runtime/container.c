@@ -72,6 +72,7 @@ static void ctx_close(struct create_ctx *x)
 		close(x->child.dmz_fd);
 	if (x->parent_sync >= 0)
 		close(x->parent_sync);
+	berth_seccomp_bpf_release(&x->child.bpf);
 }
 
 /* pid_for_children: a new pid namespace, the one at PATH, or ours. The
@@ -131,6 +132,11 @@ static int prepare(struct create_ctx *x, berth_error_t *err)
 		return berth_make_error(err, errno, "socketpair: %s", strerror(errno));
 	x->parent_sync = sv[0];
 	x->child.sync_fd = sv[1];
+	/* the seccomp program is compiled (or found in the cache) here, before
+	 * the fork, so the init spends no time in libseccomp */
+	if (x->spec->seccomp &&
+	    berth_seccomp_compile(x->spec->seccomp, x->opts->seccomp_cache, &x->child.bpf, err) < 0)
+		return -1;
 	return berth_rt_dmz_open(&x->child.dmz_fd, err);
 }
 

@@ -42,6 +42,9 @@ struct berth_runtime_opts {
 	 * until berth_runtime_start_fifo opens it: the OCI "created" state. */
 	const char *exec_fifo;
 	bool no_pivot;	     /* MS_MOVE + chroot instead of pivot_root (initramfs) */
+	/* NULL, or where compiled seccomp programs are kept between
+	 * containers (see berth_seccomp_compile) */
+	const char *seccomp_cache;
 	bool no_new_keyring; /* keep the caller's session keyring */
 	berth_runtime_warn_fn warn;
 	void *warn_ctx;

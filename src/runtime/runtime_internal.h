@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "runtime/linux/seccomp.h"
 #include "runtime/runtime.h"
 #include "runtime/spec.h"
 
@@ -64,6 +65,7 @@ struct berth_rt_child {
 	int pty_slave;		    /* after the console is made, or -1 */
 	bool got_go;		    /* SYNC_GO seen */
 	bool exec_mode;		    /* berth_runtime_exec: joins, no rootfs */
+	struct berth_seccomp_bpf bpf; /* compiled before the fork, or empty */
 	pid_t exec_init_pid;	    /* exec_mode: the container's init */
 };
 

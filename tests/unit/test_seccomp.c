@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
@@ -470,6 +473,76 @@ static void test_features(void **state)
 	json_decref(f);
 }
 
+/* A compiled program (fresh, then from the cache) blocks what apply blocks. */
+static void test_compiled_and_cached(void **state)
+{
+	char dir[] = "/tmp/berth-seccomp-test.XXXXXX";
+	json_t *prof = default_profile(NULL);
+	struct berth_seccomp_bpf a = { 0 }, b = { 0 };
+	berth_error_t err = NULL;
+	char path[512];
+	int fds[2], status, fd;
+	pid_t pid;
+	long r[2];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(berth_seccomp_compile(prof, dir, &a, &err), 1);
+	assert_null(err);
+	assert_true(a.len > 100);
+	assert_int_equal(berth_seccomp_compile(prof, dir, &b, &err), 1);
+	assert_int_equal(b.len, a.len);
+	assert_memory_equal(a.insns, b.insns, a.len * 8);
+	berth_seccomp_bpf_release(&b);
+	/* a damaged cache entry (not whole instructions) is compiled again */
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (d)
+			closedir(d);
+	}
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	assert_int_equal(berth_seccomp_compile(prof, dir, &b, &err), 1);
+	assert_int_equal(b.len, a.len);
+	berth_seccomp_bpf_release(&b);
+	/* flags: only libseccomp's own load can honour them */
+	json_object_set_new(prof, "flags", json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
+	assert_int_equal(berth_seccomp_compile(prof, dir, &b, &err), 0);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSYS, SIG_DFL);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (berth_seccomp_load_bpf(&a, &err) < 0)
+			_exit(2);
+		r[0] = syscall(SYS_mount, "none", "/berth-no-such-dir", "tmpfs", 0, NULL) < 0 ? errno
+											: 0;
+		r[1] = syscall(SYS_getpid) > 0;
+		if (write(fds[1], r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], r, sizeof(r)), (ssize_t)sizeof(r));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(r[0], EPERM);
+	assert_int_equal(r[1], 1);
+	berth_seccomp_bpf_release(&a);
+	unlink(path);
+	rmdir(dir);
+	json_decref(prof);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_default_errno_and_trace),
 		cmocka_unit_test(test_invalid_objects),
 		cmocka_unit_test(test_skips),
+		cmocka_unit_test(test_compiled_and_cached),
 		cmocka_unit_test(test_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,13 +9,24 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/digest.h"
 #include "base/error.h"
+#include "base/fs.h"
+#include "base/xalloc.h"
 #include "runtime/linux/seccomp.h"
 
 /* Input limits (STYLE rule 11): docker's profile has ~35 rules, the
@@ -433,5 +444,128 @@ int berth_seccomp_apply(const json_t *seccomp, berth_error_t *err)
 	ret = seccomp_load(ctx);
 	if (ret < 0)
 		return berth_make_error(err, -ret, "seccomp: load the filter: %s", strerror(-ret));
+	return 0;
+}
+
+/* --- compiled programs ------------------------------------------------------------------ */
+
+#define SECCOMP_MAX_BPF_INSNS 65536 /* the kernel's BPF_MAXINSNS is 4096; room for more */
+
+void berth_seccomp_bpf_release(struct berth_seccomp_bpf *bpf)
+{
+	free(bpf->insns);
+	bpf->insns = NULL;
+	bpf->len = 0;
+}
+
+static char *cache_key(const json_t *seccomp)
+{
+	const struct scmp_version *v = seccomp_version();
+	cleanup_free char *text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+	struct berth_sha256 *h;
+	char hex[72];
+
+	if (text == NULL)
+		return NULL;
+	h = berth_sha256_new();
+	berth_sha256_update(h, text, strlen(text));
+	if (v) {
+		char ver[64];
+		int n = snprintf(ver, sizeof(ver), "|libseccomp %u.%u.%u|%d", v->major, v->minor,
+				 v->micro, (int)seccomp_arch_native());
+		berth_sha256_update(h, ver, (size_t)n);
+	}
+	berth_sha256_final(h, hex);
+	berth_sha256_free(h);
+	/* "sha256:<hex>" or "<hex>": keep the hex */
+	return xstrdup(strchr(hex, ':') ? strchr(hex, ':') + 1 : hex);
+}
+
+static bool read_cached(const char *path, struct berth_seccomp_bpf *out)
+{
+	cleanup_free char *data = NULL;
+	ssize_t n = berth_fs_read_file(path, SECCOMP_MAX_BPF_INSNS * sizeof(struct sock_filter),
+				       &data, NULL);
+
+	if (n <= 0 || n % (ssize_t)sizeof(struct sock_filter) != 0)
+		return false;
+	out->insns = steal_pointer(&data);
+	out->len = (size_t)n / sizeof(struct sock_filter);
+	return true;
+}
+
+/* libseccomp 2.5 exports to an fd only: a memfd, read back. */
+static int export_bpf(scmp_filter_ctx ctx, struct berth_seccomp_bpf *out, berth_error_t *err)
+{
+	cleanup_close int fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	if (fd < 0)
+		return berth_make_error(err, errno, "seccomp: memfd: %s", strerror(errno));
+	ret = seccomp_export_bpf(ctx, fd);
+	if (ret < 0)
+		return berth_make_error(err, -ret, "seccomp: export the filter: %s", strerror(-ret));
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size > (off_t)(SECCOMP_MAX_BPF_INSNS * sizeof(struct sock_filter)))
+		return berth_make_error(err, EINVAL, "seccomp: the exported filter is malformed");
+	out->insns = xmalloc((size_t)st.st_size);
+	n = pread(fd, out->insns, (size_t)st.st_size, 0);
+	if (n != st.st_size) {
+		berth_seccomp_bpf_release(out);
+		return berth_make_error(err, EIO, "seccomp: read the exported filter");
+	}
+	out->len = (size_t)st.st_size / sizeof(struct sock_filter);
+	return 0;
+}
+
+int berth_seccomp_compile(const json_t *seccomp, const char *cache_dir,
+			  struct berth_seccomp_bpf *out, berth_error_t *err)
+{
+	cleanup_seccomp scmp_filter_ctx ctx = NULL;
+	cleanup_free char *key = NULL, *path = NULL;
+	const json_t *fl;
+	int ret;
+
+	out->insns = NULL;
+	out->len = 0;
+	if (seccomp == NULL || json_is_null(seccomp))
+		return 0;
+	fl = json_object_get(seccomp, "flags");
+	if (json_array_size(fl) > 0 || json_object_get(seccomp, "listenerPath"))
+		return 0;
+	key = cache_dir ? cache_key(seccomp) : NULL;
+	if (key) {
+		path = xasprintf("%s/%s.bpf", cache_dir, key);
+		if (read_cached(path, out))
+			return 1;
+	}
+	ret = build(seccomp, &ctx, err);
+	if (ret < 0)
+		return ret;
+	if (export_bpf(ctx, out, err) < 0)
+		return -1;
+	if (path) {
+		berth_error_t werr = NULL;
+		/* best effort: the next container finds it */
+		if (berth_fs_mkdir_p(cache_dir, 0700, &werr) < 0 ||
+		    berth_fs_write_atomic(path, out->insns, out->len * sizeof(struct sock_filter),
+					  0600, &werr) < 0)
+			berth_error_release(&werr);
+	}
+	return 1;
+}
+
+int berth_seccomp_load_bpf(const struct berth_seccomp_bpf *bpf, berth_error_t *err)
+{
+	struct sock_fprog prog = { .len = (unsigned short)bpf->len,
+				   .filter = (struct sock_filter *)bpf->insns };
+
+	if (bpf->len == 0 || bpf->len > 0xffff)
+		return berth_make_error(err, EINVAL, "seccomp: bad compiled filter");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return berth_make_error(err, errno, "seccomp: load the filter: %s", strerror(errno));
 	return 0;
 }

@@ -28,6 +28,26 @@ int berth_seccomp_apply(const json_t *seccomp, berth_error_t *err);
  * number of rules added (>= 0). */
 int berth_seccomp_check(const json_t *seccomp, berth_error_t *err);
 
+/* A filter compiled ahead of the fork: the BPF program libseccomp would
+ * load, so the container's init only makes one seccomp(2) call. */
+struct berth_seccomp_bpf {
+	void *insns; /* owned: struct sock_filter[len] */
+	size_t len;
+};
+
+/* Compiles SECCOMP into *OUT, through CACHE_DIR (may be NULL) where
+ * programs are kept by the sha256 of the profile and the libseccomp
+ * version: docker's profile is compiled once per host, not per container.
+ * Returns 1 with *OUT set, 0 when the profile asks for what only
+ * libseccomp's own load can do (filter flags: the caller then uses
+ * berth_seccomp_apply), < 0 on a bad profile. */
+int berth_seccomp_compile(const json_t *seccomp, const char *cache_dir,
+			  struct berth_seccomp_bpf *out, berth_error_t *err);
+/* Loads a compiled filter for the calling process (see berth_seccomp_apply
+ * about no_new_privileges). */
+int berth_seccomp_load_bpf(const struct berth_seccomp_bpf *bpf, berth_error_t *err);
+void berth_seccomp_bpf_release(struct berth_seccomp_bpf *bpf);
+
 /* What berth_seccomp_apply understands, in the shape of the OCI
  * features document's `linux.seccomp` ("enabled", "actions", "operators",
  * "archs", "knownFlags", "supportedFlags"): a new object. */
