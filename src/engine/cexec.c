@@ -362,13 +362,13 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 {
 	struct container *c = find_container(e, x->cid);
 	cleanup_free char *proc_path = NULL, *sock = NULL, *text = NULL, *exitf = NULL,
-			  *ctl = NULL, *pid = NULL;
+			  *ctl = NULL, *pid = NULL, *cache = NULL;
 	struct berth_attach_opts ao = { .stream = true };
 	struct cattach *a = NULL;
 	int ready = -1, start = -1, ret;
 	json_t *proc, *rep;
 	char cmd[512];
-	char *argv[24];
+	char *argv[32];
 	int n = 0;
 
 	if (c == NULL || c->status != CS_RUNNING)
@@ -389,6 +389,7 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	exitf = xasprintf("%s/exit.json", x->dir);
 	ctl = xasprintf("%s/control", x->dir);
 	pid = xasprintf("%d", (int)c->pid);
+	cache = xasprintf("%s/seccomp", e->cfg.exec_root);
 	argv[n++] = e->monitor_path;
 	argv[n++] = (char *)"--bundle";
 	argv[n++] = c->dir;
@@ -409,6 +410,8 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	argv[n++] = (char *)"--control";
 	argv[n++] = ctl;
 	argv[n++] = (char *)"--daemonize";
+	argv[n++] = (char *)"--seccomp-cache";
+	argv[n++] = cache;
 	if (json_is_true(json_object_get(x->config, "AttachStdin")) && h)
 		argv[n++] = (char *)"--stdin";
 	argv[n] = NULL;

@@ -663,6 +663,8 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 	arg(&a, xstrdup("--control"));
 	arg(&a, cont_path(c, "control"));
 	arg(&a, xstrdup("--daemonize"));
+	arg(&a, xstrdup("--seccomp-cache"));
+	arg(&a, xasprintf("%s/seccomp", e->cfg.exec_root));
 	if (json_is_true(json_object_get(c->request, "OpenStdin")))
 		arg(&a, xstrdup("--stdin"));
 	a.v[a.n] = NULL;
