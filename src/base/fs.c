@@ -47,8 +47,8 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			  berth_error_t *err)
+static int write_renamed(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+			 berth_error_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
 	cleanup_free char *dir = xstrdup(path);
@@ -58,7 +58,7 @@ int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return berth_make_error(err, errno, "open `%s`: %s", tmp, strerror(errno));
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int e = errno;
 		unlink(tmp);
 		return berth_make_error(err, e, "write `%s`: %s", tmp, strerror(e));
@@ -68,10 +68,24 @@ int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t
 		unlink(tmp);
 		return berth_make_error(err, e, "rename `%s`: %s", path, strerror(e));
 	}
+	if (!sync)
+		return 0;
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		(void)fsync(dfd);
 	return 0;
+}
+
+int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			  berth_error_t *err)
+{
+	return write_renamed(path, data, len, mode, true, err);
+}
+
+int berth_fs_write_replace(const char *path, const void *data, size_t len, mode_t mode,
+			   berth_error_t *err)
+{
+	return write_renamed(path, data, len, mode, false, err);
 }
 
 ssize_t berth_fs_read_file(const char *path, size_t max, char **out, berth_error_t *err)

@@ -15,6 +15,12 @@ int berth_fs_mkdir_p(const char *path, mode_t mode, berth_error_t *err);
  * fsync of the directory. A crash leaves the old or the new content. */
 int berth_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			  berth_error_t *err);
+/* The same without the fsyncs: a reader never sees a half-written file,
+ * even if the writer is killed, but a power loss may lose it. For state that
+ * lives only as long as the machine runs (a container's monitor.json, its
+ * exit status, its generated hosts files). */
+int berth_fs_write_replace(const char *path, const void *data, size_t len, mode_t mode,
+			   berth_error_t *err);
 
 /* Reads PATH whole into *OUT (NUL-terminated, caller frees). Files larger
  * than MAX bytes are refused with EFBIG. Returns the length. */

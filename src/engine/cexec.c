@@ -383,7 +383,7 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	text = json_dumps(proc, JSON_COMPACT);
 	json_decref(proc);
 	proc_path = xasprintf("%s/process.json", x->dir);
-	if (berth_fs_write_atomic(proc_path, text, strlen(text), 0600, err) < 0)
+	if (berth_fs_write_replace(proc_path, text, strlen(text), 0600, err) < 0)
 		return -1;
 	sock = xasprintf("%s/%.12s.sock", e->cfg.exec_root, x->id);
 	exitf = xasprintf("%s/exit.json", x->dir);

@@ -205,7 +205,7 @@ static int write_file(const struct container *c, const char *name, const char *t
 {
 	cleanup_free char *p = cont_path(c, name);
 
-	return berth_fs_write_atomic(p, text, strlen(text), 0644, err);
+	return berth_fs_write_replace(p, text, strlen(text), 0644, err);
 }
 
 static int write_etc_files(struct container *c, berth_error_t *err)
@@ -434,7 +434,7 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	text = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
 	path = cont_path(c, "config.json");
-	return berth_fs_write_atomic(path, text, strlen(text), 0600, err);
+	return berth_fs_write_replace(path, text, strlen(text), 0600, err);
 }
 
 /* --- the monitor -------------------------------------------------------------------------- */

@@ -596,7 +596,7 @@ static int write_exit_file(struct mon *m, bool oom, berth_error_t *err)
 	n = snprintf(doc, sizeof(doc),
 		     "{\"ExitCode\":%d,\"OOMKilled\":%s,\"FinishedAt\":\"%s\",\"Error\":\"\"}\n",
 		     m->exit_code, oom ? "true" : "false", ts);
-	return berth_fs_write_atomic(m->o->exit_file, doc, (size_t)n, 0644, err);
+	return berth_fs_write_replace(m->o->exit_file, doc, (size_t)n, 0644, err);
 }
 
 static void finish(struct mon *m)
@@ -653,7 +653,7 @@ static int report_ready(struct mon *m, const char *bundle, berth_error_t *err)
 	    xasprintf("{\"pid\":%d,\"start_time\":%" PRIu64 ",\"monitor_pid\":%d}\n",
 		      (int)m->proc.pid, m->proc.start_time, (int)getpid());
 
-	if (berth_fs_write_atomic(path, doc, strlen(doc), 0644, err) < 0)
+	if (berth_fs_write_replace(path, doc, strlen(doc), 0644, err) < 0)
 		return berth_error_wrap(err, "write `%s`", path);
 	if (m->ready_fd >= 0) {
 		dprintf(m->ready_fd,
