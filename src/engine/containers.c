@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1187,6 +1188,32 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 
 /* --- remove ------------------------------------------------------------------------------- */
 
+static void *remove_thread(void *data)
+{
+	char *path = data;
+	berth_error_t err = NULL;
+
+	if (berth_fs_remove_tree_contents(path, &err) < 0 || rmdir(path) < 0) {
+		berth_log_warn("removing %s: %s", path, err ? err->msg : strerror(errno));
+		berth_error_release(&err);
+	}
+	free(path);
+	return NULL;
+}
+
+/* Deletes the tree at PATH (stolen) on a detached thread. */
+static void remove_later(char *path)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, remove_thread, path) != 0)
+		remove_thread(path);
+	pthread_attr_destroy(&attr);
+}
+
 int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	struct container **pp;
@@ -1211,10 +1238,20 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
-	/* the row is gone first: a crash now leaves files that the next start removes */
-	dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
-		berth_log_warn("container %s: removing its files: %s", c->id, strerror(errno));
+	/* the row is gone first: a crash now leaves files that the next start
+	 * removes. The directory moves to tmp/ (cleared at start) at once and
+	 * is deleted by a thread: `docker run --rm` waits for the removal */
+	{
+		cleanup_free char *trash = xasprintf("%s/tmp/rm-%s", e->cfg.data_root, c->id);
+		if (rename(c->dir, trash) == 0) {
+			remove_later(steal_pointer(&trash));
+		} else {
+			dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
+				berth_log_warn("container %s: removing its files: %s", c->id,
+					       strerror(errno));
+		}
+	}
 	for (pp = &e->containers; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
