@@ -53,6 +53,7 @@ struct container {
 	struct berth_loop_handler *monitor_watch;
 	uint64_t monitor_poll_timer; /* without pidfds */
 	uint64_t restart_timer;
+	uint64_t stop_timer; /* SIGKILL when a stop's timeout runs out */
 	int64_t restart_delay_ms;
 	bool mounted;
 	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */

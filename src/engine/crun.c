@@ -816,6 +816,20 @@ static void watch_monitor(struct berth_engine *e, struct container *c)
 	}
 }
 
+static void autoremove_cb(void *data)
+{
+	struct container *c = data;
+	berth_error_t err = NULL;
+
+	c->restart_timer = 0;
+	if (crun_running(c))
+		return;
+	if (cont_destroy(the_engine, c, &err) < 0) {
+		berth_log_warn("container %s: auto-remove: %s", c->id, err->msg);
+		berth_error_release(&err);
+	}
+}
+
 int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
@@ -842,15 +856,10 @@ int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 		c->finished_ns = c->has_been_started ? berth_time_now_ns() : c->finished_ns;
 		(void)cont_save(e, c, NULL);
 		cio_on_exit(e, c);
-		if (json_is_true(json_object_get(cont_hc(c), "AutoRemove"))) {
-			/* as dockerd: a container that cannot start is removed too */
-			berth_error_t rerr = NULL;
-			berth_error_t keep = *err;
-			*err = NULL;
-			if (cont_destroy(e, c, &rerr) < 0)
-				berth_error_release(&rerr);
-			*err = keep;
-		}
+		/* as dockerd: a container that cannot start is removed too (on the
+		 * next round: callers still hold C) */
+		if (json_is_true(json_object_get(cont_hc(c), "AutoRemove")) && !c->restart_timer)
+			c->restart_timer = berth_loop_timer_add(e->loop, 0, autoremove_cb, c);
 		return -1;
 	}
 	if (cont_save(e, c, err) < 0)
@@ -1020,10 +1029,11 @@ static void restart_cb(void *data)
 
 static void finish_stops(struct berth_engine *e, struct container *c)
 {
-	struct cstop *s;
+	struct cstop *s, *list = c->stops;
 
-	while ((s = c->stops)) {
-		c->stops = s->next;
+	c->stops = NULL;
+	while ((s = list)) {
+		list = s->next;
 		if (s->restart) {
 			berth_error_t err = NULL;
 			c->manual_stop = false;
@@ -1039,6 +1049,17 @@ static void finish_stops(struct berth_engine *e, struct container *c)
 	}
 }
 
+/* a `docker restart` is under way: an --rm container is not removed */
+static bool restart_pending(const struct container *c)
+{
+	const struct cstop *s;
+
+	for (s = c->stops; s; s = s->next)
+		if (s->restart)
+			return true;
+	return false;
+}
+
 static void on_exit_seen(struct berth_engine *e, struct container *c)
 {
 	char code[16];
@@ -1050,6 +1071,10 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	if (!crun_running(c) || c->status == CS_RESTARTING)
 		return;
 	read_exit(c);
+	if (c->stop_timer) {
+		berth_loop_timer_cancel(e->loop, c->stop_timer);
+		c->stop_timer = 0;
+	}
 	ran = c->finished_ns - c->started_ns;
 	c->status = CS_EXITED;
 	c->pid = 0;
@@ -1076,7 +1101,8 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	crun_wake_waiters(e, c, false);
 	if (c->status == CS_RESTARTING)
 		return;
-	if (c->removing || json_is_true(json_object_get(cont_hc(c), "AutoRemove"))) {
+	if (c->removing ||
+	    (json_is_true(json_object_get(cont_hc(c), "AutoRemove")) && !restart_pending(c))) {
 		berth_error_t err = NULL;
 		finish_stops(e, c);
 		if (cont_destroy(e, c, &err) < 0) {
@@ -1128,6 +1154,10 @@ void crun_release(struct berth_engine *e, struct container *c)
 	if (c->restart_timer) {
 		berth_loop_timer_cancel(e->loop, c->restart_timer);
 		c->restart_timer = 0;
+	}
+	if (c->stop_timer) {
+		berth_loop_timer_cancel(e->loop, c->stop_timer);
+		c->stop_timer = 0;
 	}
 	while ((s = c->stops)) {
 		c->stops = s->next;
@@ -1241,28 +1271,20 @@ int berth_engine_container_kill(struct berth_engine *e, const char *name, const 
 	return send_signal(e, c, sig, err);
 }
 
-struct kill_timer {
-	struct berth_engine *e;
-	char id[65];
-};
-
+/* The stop timeout ran out: SIGKILL. */
 static void stop_kill_cb(void *data)
 {
-	struct kill_timer *kt = data;
-	struct container *c;
+	struct container *c = data;
 	berth_error_t err = NULL;
 
-	for (c = kt->e->containers; c; c = c->next)
-		if (strcmp(c->id, kt->id) == 0)
-			break;
-	if (c && (c->status == CS_RUNNING || c->status == CS_PAUSED) && c->stops) {
-		thaw(kt->e, c);
-		if (send_signal(kt->e, c, SIGKILL, &err) < 0) {
+	c->stop_timer = 0;
+	if ((c->status == CS_RUNNING || c->status == CS_PAUSED) && c->stops) {
+		thaw(the_engine, c);
+		if (send_signal(the_engine, c, SIGKILL, &err) < 0) {
 			berth_log_warn("container %s: SIGKILL: %s", c->id, err->msg);
 			berth_error_release(&err);
 		}
 	}
-	free(kt);
 }
 
 static int do_stop(struct berth_engine *e, struct container *c, const char *signal, int timeout,
@@ -1271,7 +1293,6 @@ static int do_stop(struct berth_engine *e, struct container *c, const char *sign
 	const char *stop_sig = json_string_value(json_object_get(c->request, "StopSignal"));
 	json_t *st = json_object_get(c->request, "StopTimeout");
 	struct cstop *s;
-	struct kill_timer *kt;
 	int sig = signal_of(signal && *signal ? signal : stop_sig, SIGTERM, err);
 
 	if (sig < 0)
@@ -1303,10 +1324,10 @@ static int do_stop(struct berth_engine *e, struct container *c, const char *sign
 		return -1;
 	}
 	if (sig != SIGKILL && timeout >= 0) {
-		kt = xzalloc(sizeof(*kt));
-		kt->e = e;
-		memcpy(kt->id, c->id, sizeof(kt->id));
-		berth_loop_timer_add(e->loop, (int64_t)timeout * 1000, stop_kill_cb, kt);
+		if (c->stop_timer)
+			berth_loop_timer_cancel(e->loop, c->stop_timer);
+		c->stop_timer =
+		    berth_loop_timer_add(e->loop, (int64_t)timeout * 1000, stop_kill_cb, c);
 	}
 	return 0;
 }
