@@ -444,6 +444,7 @@ void berth_engine_container_attach(struct berth_engine *e, const char *name,
 	}
 	a->next = c->attaches;
 	c->attaches = a;
+	cont_event(e, c, "attach", NULL);
 	if (!o->stream || (!crun_running(c) && c->status != CS_CREATED)) {
 		/* nothing more will come: deliver what there is and end */
 		a->monitor_eof = true;

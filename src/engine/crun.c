@@ -65,6 +65,7 @@ struct cstop {
 	berth_container_done_cb done;
 	void *data;
 	bool restart; /* start again once stopped */
+	bool remove;  /* rm -f: no stop event */
 };
 
 /* Waiters whose container was removed, until their callback has run. */
@@ -1037,13 +1038,17 @@ static void finish_stops(struct berth_engine *e, struct container *c)
 		if (s->restart) {
 			berth_error_t err = NULL;
 			c->manual_stop = false;
-			if (!crun_running(c))
-				(void)crun_start(e, c, &err);
+			cont_event(e, c, "stop", NULL);
+			if (!crun_running(c) && crun_start(e, c, &err) == 0)
+				cont_event(e, c, "restart", NULL);
 			if (s->done)
 				s->done(s->data, err);
 			berth_error_release(&err);
-		} else if (s->done) {
-			s->done(s->data, NULL);
+		} else {
+			if (!s->remove)
+				cont_event(e, c, "stop", NULL);
+			if (s->done)
+				s->done(s->data, NULL);
 		}
 		free(s);
 	}
@@ -1349,6 +1354,7 @@ int crun_kill_remove(struct berth_engine *e, struct container *c, berth_containe
 	s = xzalloc(sizeof(*s));
 	s->done = done;
 	s->data = data;
+	s->remove = true;
 	s->next = c->stops;
 	c->stops = s;
 	thaw(e, c);
