@@ -38,7 +38,8 @@ struct berth_command {
 	const char *name;
 	const char *use; /* after the parent's path: "version [OPTIONS]" */
 	const char *short_desc;
-	const char *aliases; /* "system info, info": printed with the binary name */
+	const char *long_desc; /* the help's description when it is not short_desc, or NULL */
+	const char *aliases;   /* "system info, info": printed with the binary name */
 	enum berth_cmd_group group;
 	const struct berth_opt *opts;
 	size_t nopts;

@@ -102,20 +102,39 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	return len;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+/* The value of header NAME (with its colon) in DATA[0..LEN), trimmed; NULL
+ * when the line is another header. Caller frees. */
+static char *header_value(const char *data, size_t len, const char *name)
 {
-	struct xfer_state *st = user;
-	size_t len = size * nmemb, n = strlen("Content-Type:");
+	size_t n = strlen(name);
 	const char *v = data + n, *end = data + len;
 
-	if (len < n || strncasecmp(data, "Content-Type:", n) != 0)
-		return len;
+	if (len < n || strncasecmp(data, name, n) != 0)
+		return NULL;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
+	return xstrndup(v, (size_t)(end - v));
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct xfer_state *st = user;
+	size_t len = size * nmemb;
+	char *stat = header_value(data, len, "X-Docker-Container-Path-Stat:");
+	char *v;
+
+	if (stat) {
+		free(st->x->path_stat);
+		st->x->path_stat = stat;
+		return len;
+	}
+	v = header_value(data, len, "Content-Type:");
+	if (v == NULL)
+		return len;
 	free(st->content_type);
-	st->content_type = xstrndup(v, (size_t)(end - v));
+	st->content_type = v;
 	st->x->json_body = strcmp(st->content_type, "application/json") == 0;
 	return len;
 }
@@ -214,6 +233,8 @@ static struct curl_slist *xfer_setup(CURL *h, struct xfer_state *st, const char 
 		curl_easy_setopt(h, CURLOPT_PROXY, "");
 	}
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
+	if (strcmp(x->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	if (x->registry_auth) {
 		auth = xasprintf("X-Registry-Auth: %s", x->registry_auth);
 		headers = curl_slist_append(headers, auth);

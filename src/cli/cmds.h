@@ -76,5 +76,7 @@ extern const struct berth_command berth_cmd_container_update;
 extern const struct berth_command berth_cmd_container_prune;
 extern const struct berth_command berth_cmd_stats;
 extern const struct berth_command berth_cmd_container_stats;
+extern const struct berth_command berth_cmd_cp;
+extern const struct berth_command berth_cmd_container_cp;
 
 #endif

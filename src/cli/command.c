@@ -126,7 +126,7 @@ void berth_cli_help(struct berth_strbuf *out, const struct berth_command *cmd, c
 		berth_strbuf_printf(out, "%s%s COMMAND", path, cmd->nopts ? " [OPTIONS]" : "");
 	else
 		use_line(out, cmd, path);
-	berth_strbuf_printf(out, "\n\n%s\n", cmd->short_desc);
+	berth_strbuf_printf(out, "\n\n%s\n", cmd->long_desc ? cmd->long_desc : cmd->short_desc);
 	if (cmd->aliases) {
 		cleanup_free char *a = xstrdup(cmd->aliases);
 		char *save = NULL;

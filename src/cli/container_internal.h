@@ -188,6 +188,37 @@ int berth_cli_detach_keys(const char *spec, unsigned char *out, size_t max, bert
  * not a terminal). */
 void berth_cli_resize(struct berth_client *c, const char *resize_path);
 
+/* ---- cp: docker's pkg/archive path rules ---- */
+
+/* What docker's archive.CopyInfo says of one side of a copy. */
+struct berth_cli_cp_info {
+	const char *path; /* borrowed */
+	bool exists, is_dir;
+	const char *rebase_name; /* borrowed: the name the archive's top takes, or NULL */
+};
+
+/* Go's filepath.Clean. Caller frees. */
+char *berth_cli_cp_clean(const char *path);
+
+/* archive.SplitPathDirEntry: the parent and the last element, which stays
+ * "." for "DIR/.". Both the caller's. */
+void berth_cli_cp_split_dir_entry(const char *path, char **dir, char **base);
+
+/* archive.PreserveTrailingDotOrSeparator: CLEANED with ORIG's trailing "/"
+ * or "/.". Caller frees. */
+char *berth_cli_cp_preserve_trailing(const char *cleaned, const char *orig);
+
+/* docker's splitCpArg: "CTR:PATH" gives *CTR (NULL for a local path: one
+ * that is absolute, starts with ".", has no ":" or an empty CTR) and *PATH.
+ * Both the caller's. */
+void berth_cli_cp_split(const char *arg, char **ctr, char **path);
+
+/* archive.PrepareArchiveCopy: the directory to extract to (*DST_DIR) and
+ * the rename of the archive's top (*OLD_BASE to *NEW_BASE, both NULL when
+ * none), or docker's "cannot copy directory" / "no such directory". */
+int berth_cli_cp_prepare(const struct berth_cli_cp_info *src, const struct berth_cli_cp_info *dst,
+			 char **dst_dir, char **old_base, char **new_base, berth_error_t *err);
+
 /* ---- shared helpers ---- */
 
 /* Writes all of BUF to FD, retrying on EINTR; < 0 with errno on failure. */

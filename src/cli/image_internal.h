@@ -31,6 +31,9 @@ struct berth_cli_image_xfer {
 	/* else each piece of the body goes here as it comes (cb_data); < 0 stops */
 	int (*data_cb)(const char *data, size_t len, void *cb_data);
 	bool json_body; /* out: the Content-Type is application/json (set before the body) */
+	/* out, owned (caller frees): the X-Docker-Container-Path-Stat header of
+	 * a container archive answer (set before the body), or NULL */
+	char *path_stat;
 };
 
 /* Runs X on the client's daemon (negotiating first). A status >= 400 is an
