@@ -186,7 +186,7 @@ static char *resolve_local(const char *path)
 		abs = berth_cli_cp_clean(path);
 	} else {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			strcpy(cwd, "/");
+			memcpy(cwd, "/", 2);
 		abs = go_join(cwd, path);
 	}
 	return berth_cli_cp_preserve_trailing(abs, path);

@@ -202,3 +202,65 @@ L=(--label berth-e2e-cli=1)
 	assert_contains "$output" "Deleted Containers:"
 	assert_contains "$output" "Total reclaimed space:"
 }
+
+@test "cli containers: cp both ways, - as a tar stream, errors as docker's" {
+	local d=$E2E_TMP/cp c t
+	mkdir -p "$d/src/sub" "$d/dk" "$d/bt"
+	echo hello >"$d/src/a.txt"
+	echo sub >"$d/src/sub/b"
+	chmod 0741 "$d/src/a.txt"
+	ln -s a.txt "$d/src/link"
+	bt run -d --name bcli-e2e-cp "${L[@]}" busybox sleep 1000
+	bt create --name bcli-e2e-cpc "${L[@]}" busybox
+	for c in bcli-e2e-cp bcli-e2e-cpc; do
+		# from the container: files, directories, DIR/. and DIR/, links
+		for t in /etc/passwd /etc /etc/. /etc/ /bin/sh; do
+			rm -rf "$d/dk/x" "$d/bt/x"
+			dk cp "$c:$t" "$d/dk/x"
+			bt cp "$c:$t" "$d/bt/x"
+			diff -r --no-dereference "$d/dk/x" "$d/bt/x"
+		done
+		dk cp -L "$c:/bin/sh" "$d/dk/sh"
+		bt cp -L "$c:/bin/sh" "$d/bt/sh"
+		cmp "$d/dk/sh" "$d/bt/sh"
+		# into an existing directory
+		dk cp "$c:/etc/group" "$d/dk/"
+		bt cp "$c:/etc/group" "$d/bt/"
+		cmp "$d/dk/group" "$d/bt/group"
+		same_as_docker cp "$c:/etc/passwd" -
+		same_as_docker cp "$c:/etc" -
+		same_as_docker cp "$c:/nonexist" "$d/n"
+		same_as_docker cp "$c:/etc/passwd" "$d/nodir/"
+		same_as_docker cp "$c:/etc/passwd" "$d/no/such/x"
+		same_as_docker cp "$c:/etc" "$d/src/a.txt"
+	done
+	# to the container: what lands under /dk and /bt is the same
+	bt exec bcli-e2e-cp mkdir -p /dk/ex /bt/ex
+	bt exec bcli-e2e-cp touch /dk/f /bt/f
+	for t in "a.txt /ex" "a.txt /new.txt" "a.txt /f" ". /dot" ". /ex" "sub/ /subnew" "link /lnk"; do
+		# shellcheck disable=SC2086
+		set -- $t
+		dk cp "$d/src/$1" "bcli-e2e-cp:/dk$2"
+		bt cp "$d/src/$1" "bcli-e2e-cp:/bt$2"
+	done
+	run bash -c "'$DOCKER' -H unix://$SOCK exec bcli-e2e-cp sh -c 'cd /dk && ls -lnR . | sed 1d'"
+	local want=$output
+	run bash -c "'$DOCKER' -H unix://$SOCK exec bcli-e2e-cp sh -c 'cd /bt && ls -lnR . | sed 1d'"
+	assert_eq "$output" "$want"
+	tar -C "$d/src" -cf "$d/in.tar" .
+	same_as_docker cp nope:/x "$d/x"
+	same_as_docker cp "$d/src/a.txt" nope:/x
+	same_as_docker cp "$d/nonexist" bcli-e2e-cp:/x
+	same_as_docker cp - bcli-e2e-cp:/etc/passwd
+	same_as_docker cp - bcli-e2e-cp:/nonexist
+	same_as_docker cp "$d/src/a.txt" "$d/b"
+	same_as_docker cp a:/x b:/y
+	same_as_docker cp "" bcli-e2e-cp:/x
+	same_as_docker cp bcli-e2e-cp:/x
+	same_as_docker cp --help
+	same_as_docker container cp --help
+	run bash -c "'$BERTH' -H unix://$SOCK cp - bcli-e2e-cp:/bt/ex <'$d/in.tar' &&
+		'$DOCKER' -H unix://$SOCK exec bcli-e2e-cp cat /bt/ex/sub/b"
+	assert_status 0
+	assert_eq "$output" "sub"
+}

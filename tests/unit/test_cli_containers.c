@@ -388,6 +388,99 @@ static void test_ps_format(void **state)
 	assert_string_equal(b, "{{.ID}}");
 }
 
+static void check_split(const char *arg, const char *ctr, const char *path)
+{
+	cleanup_free char *c = NULL;
+	cleanup_free char *p = NULL;
+
+	berth_cli_cp_split(arg, &c, &p);
+	if (ctr)
+		assert_string_equal(c, ctr);
+	else
+		assert_null(c);
+	assert_string_equal(p, path);
+}
+
+static void check_clean(const char *in, const char *want)
+{
+	cleanup_free char *c = berth_cli_cp_clean(in);
+
+	assert_string_equal(c, want);
+}
+
+static void check_entry(const char *in, const char *dir, const char *base)
+{
+	cleanup_free char *d = NULL;
+	cleanup_free char *b = NULL;
+
+	berth_cli_cp_split_dir_entry(in, &d, &b);
+	assert_string_equal(d, dir);
+	assert_string_equal(b, base);
+}
+
+static void test_cp_paths(void **state)
+{
+	cleanup_free char *t1 = berth_cli_cp_preserve_trailing("/a/b", "a/b/.");
+	cleanup_free char *t2 = berth_cli_cp_preserve_trailing("/a/b", "a/b/");
+	cleanup_free char *t3 = berth_cli_cp_preserve_trailing("/", "./");
+
+	(void)state;
+	check_split("c1:/etc/passwd", "c1", "/etc/passwd");
+	check_split("/abs:x", NULL, "/abs:x");
+	check_split("./file:name", NULL, "./file:name");
+	check_split("plain", NULL, "plain");
+	check_split(":x", NULL, "x");
+	check_split("-", NULL, "-");
+	check_clean("", ".");
+	check_clean("/a//b/./c/..", "/a/b");
+	check_clean("../../x/..", "../..");
+	check_clean("/..", "/");
+	check_clean("a/", "a");
+	check_entry("/etc/.", "/etc", ".");
+	check_entry("/etc/", "/", "etc");
+	check_entry("/", "/", "/");
+	check_entry("x", ".", "x");
+	assert_string_equal(t1, "/a/b/.");
+	assert_string_equal(t2, "/a/b/");
+	assert_string_equal(t3, "/./");
+}
+
+static void test_cp_prepare(void **state)
+{
+	struct berth_cli_cp_info file = { .path = "/s/f", .exists = true };
+	struct berth_cli_cp_info dir = { .path = "/s/d/.", .exists = true, .is_dir = true };
+	struct berth_cli_cp_info edir = { .path = "/t/d", .exists = true, .is_dir = true };
+	struct berth_cli_cp_info efile = { .path = "/t/f", .exists = true };
+	struct berth_cli_cp_info nnew = { .path = "/t/new" };
+	struct berth_cli_cp_info ndir = { .path = "/t/new/" };
+	cleanup_error berth_error_t err = NULL;
+	char *dd = NULL, *ob = NULL, *nb = NULL;
+
+	(void)state;
+	assert_int_equal(berth_cli_cp_prepare(&file, &edir, &dd, &ob, &nb, &err), 0);
+	assert_string_equal(dd, "/t/d");
+	assert_null(ob);
+	free(dd);
+	assert_int_equal(berth_cli_cp_prepare(&dir, &nnew, &dd, &ob, &nb, &err), 0);
+	assert_string_equal(dd, "/t");
+	assert_string_equal(ob, ".");
+	assert_string_equal(nb, "new");
+	free(dd);
+	free(ob);
+	free(nb);
+	assert_int_equal(berth_cli_cp_prepare(&file, &efile, &dd, &ob, &nb, &err), 0);
+	assert_string_equal(ob, "f");
+	assert_string_equal(nb, "f");
+	free(dd);
+	free(ob);
+	free(nb);
+	assert_true(berth_cli_cp_prepare(&dir, &efile, &dd, &ob, &nb, &err) < 0);
+	assert_string_equal(err->msg, "cannot copy directory");
+	berth_error_release(&err);
+	assert_true(berth_cli_cp_prepare(&file, &ndir, &dd, &ob, &nb, &err) < 0);
+	assert_string_equal(err->msg, "no such directory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,7 +489,8 @@ int main(void)
 		cmocka_unit_test(test_human_duration), cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_detach_keys),    cmocka_unit_test(test_ellipsis),
 		cmocka_unit_test(test_display_ports),  cmocka_unit_test(test_ps_rows),
-		cmocka_unit_test(test_ps_format),
+		cmocka_unit_test(test_ps_format),      cmocka_unit_test(test_cp_paths),
+		cmocka_unit_test(test_cp_prepare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
