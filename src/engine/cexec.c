@@ -249,7 +249,7 @@ json_t *berth_engine_exec_inspect(struct berth_engine *e, const char *id, berth_
 
 /* The OCI process of the exec: the container's, with the exec's changes. */
 static json_t *exec_process(struct container *c, const struct cexec *x, bool tty,
-			    berth_error_t *err)
+			    json_t **seccomp, berth_error_t *err)
 {
 	cleanup_free char *path = cont_path(c, "config.json"), *text = NULL;
 	json_t *spec, *proc, *env, *it;
@@ -261,6 +261,7 @@ static json_t *exec_process(struct container *c, const struct cexec *x, bool tty
 		return NULL;
 	spec = json_loads(text, 0, NULL);
 	proc = json_incref(json_object_get(spec, "process"));
+	*seccomp = json_incref(json_object_get(json_object_get(spec, "linux"), "seccomp"));
 	json_decref(spec);
 	if (!json_is_object(proc)) {
 		json_decref(proc);
@@ -366,16 +367,18 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	struct berth_attach_opts ao = { .stream = true };
 	struct cattach *a = NULL;
 	int ready = -1, start = -1, ret;
-	json_t *proc, *rep;
+	json_t *proc, *rep, *seccomp = NULL;
 	char cmd[512];
 	char *argv[32];
 	int n = 0;
 
 	if (c == NULL || c->status != CS_RUNNING)
 		return berth_make_error(err, EBUSY, "Container %s is not running", x->cid);
-	proc = exec_process(c, x, tty, err);
-	if (proc == NULL)
+	proc = exec_process(c, x, tty, &seccomp, err);
+	if (proc == NULL) {
+		json_decref(seccomp);
 		return -1;
+	}
 	if (berth_fs_mkdir_p(x->dir, 0700, err) < 0) {
 		json_decref(proc);
 		return -1;
@@ -389,7 +392,8 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	exitf = xasprintf("%s/exit.json", x->dir);
 	ctl = xasprintf("%s/control", x->dir);
 	pid = xasprintf("%d", (int)c->pid);
-	cache = xasprintf("%s/seccomp", e->cfg.exec_root);
+	cache = crun_seccomp_bpf(e, seccomp);
+	json_decref(seccomp);
 	argv[n++] = e->monitor_path;
 	argv[n++] = (char *)"--bundle";
 	argv[n++] = c->dir;
@@ -410,8 +414,10 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	argv[n++] = (char *)"--control";
 	argv[n++] = ctl;
 	argv[n++] = (char *)"--daemonize";
-	argv[n++] = (char *)"--seccomp-cache";
-	argv[n++] = cache;
+	if (cache) {
+		argv[n++] = (char *)"--seccomp-bpf";
+		argv[n++] = cache;
+	}
 	if (json_is_true(json_object_get(x->config, "AttachStdin")) && h)
 		argv[n++] = (char *)"--stdin";
 	argv[n] = NULL;

@@ -54,6 +54,7 @@ struct container {
 	uint64_t monitor_poll_timer; /* without pidfds */
 	uint64_t restart_timer;
 	uint64_t stop_timer; /* SIGKILL when a stop's timeout runs out */
+	char *seccomp_bpf;   /* owned: the compiled filter of its spec, or NULL */
 	int64_t restart_delay_ms;
 	bool mounted;
 	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */
@@ -96,6 +97,8 @@ char *crun_read_in_root(const char *root, const char *rel);
 int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
 		       berth_error_t *err);
 json_t *crun_read_line(int fd, berth_error_t *err);
+/* The cache file of SECCOMP compiled (once per profile), or NULL. */
+char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp);
 
 /* cexec.c */
 void cexec_container_gone(struct berth_engine *e, struct container *c);

@@ -268,6 +268,7 @@ static void cont_free(struct container *c)
 	json_decref(c->layers);
 	free(c->dir);
 	free(c->error);
+	free(c->seccomp_bpf);
 	free(c);
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/digest.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strbuf.h"
@@ -34,6 +35,7 @@
 #include "engine/container_internal.h"
 #include "engine/ocispec.h"
 #include "runtime/linux/cgroup.h"
+#include "runtime/linux/seccomp.h"
 #include "runtime/runtime.h"
 
 extern char **environ;
@@ -365,6 +367,49 @@ static void add_host_devices(json_t *linux_obj)
 	json_object_set_new(linux_obj, "devices", devs);
 }
 
+/* The compiled filter of SECCOMP, kept in <exec-root>/seccomp/<sha256 of
+ * the profile and libseccomp>.bpf: compiled once per profile and host, read
+ * by every monitor (which so never runs libseccomp nor loads libcrypto). */
+char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
+{
+	cleanup_free char *dir = xasprintf("%s/seccomp", e->cfg.exec_root), *text = NULL,
+			  *version = NULL;
+	struct berth_seccomp_bpf bpf = { 0 };
+	berth_error_t err = NULL;
+	struct berth_sha256 *h;
+	char hex[80];
+	char *path;
+
+	if (!berth_seccomp_precompilable(seccomp))
+		return NULL;
+	text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+	version = berth_seccomp_version();
+	if (text == NULL)
+		return NULL;
+	h = berth_sha256_new();
+	berth_sha256_update(h, text, strlen(text));
+	berth_sha256_update(h, "|", 1);
+	berth_sha256_update(h, version, strlen(version));
+	berth_sha256_final(h, hex);
+	berth_sha256_free(h);
+	path = xasprintf("%s/%s.bpf", dir, strchr(hex, ':') ? strchr(hex, ':') + 1 : hex);
+	if (berth_seccomp_read_bpf(path, &bpf)) {
+		berth_seccomp_bpf_release(&bpf);
+		return path;
+	}
+	if (berth_seccomp_compile(seccomp, &bpf, &err) <= 0 ||
+	    berth_fs_mkdir_p(dir, 0700, &err) < 0 ||
+	    berth_fs_write_atomic(path, bpf.insns, bpf.len * 8, 0600, &err) < 0) {
+		if (err)
+			berth_log_warn("seccomp cache: %s", err->msg);
+		berth_error_release(&err);
+		free(path);
+		path = NULL;
+	}
+	berth_seccomp_bpf_release(&bpf);
+	return path;
+}
+
 static int write_spec(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	cleanup_free char *rootfs = cont_path(c, "rootfs"), *passwd = NULL, *group = NULL,
@@ -432,6 +477,8 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
 		json_array_append_new(mounts, bind_mount(dest, src, ro && false));
 	}
+	free(c->seccomp_bpf);
+	c->seccomp_bpf = crun_seccomp_bpf(e, json_object_get(json_object_get(spec, "linux"), "seccomp"));
 	text = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
 	path = cont_path(c, "config.json");
@@ -664,8 +711,10 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 	arg(&a, xstrdup("--control"));
 	arg(&a, cont_path(c, "control"));
 	arg(&a, xstrdup("--daemonize"));
-	arg(&a, xstrdup("--seccomp-cache"));
-	arg(&a, xasprintf("%s/seccomp", e->cfg.exec_root));
+	if (c->seccomp_bpf) {
+		arg(&a, xstrdup("--seccomp-bpf"));
+		arg(&a, xstrdup(c->seccomp_bpf));
+	}
 	if (json_is_true(json_object_get(c->request, "OpenStdin")))
 		arg(&a, xstrdup("--stdin"));
 	a.v[a.n] = NULL;

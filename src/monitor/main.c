@@ -24,7 +24,7 @@ static const struct option long_opts[] = {
 	{ "control", required_argument, NULL, 'c' },
 	{ "daemonize", no_argument, NULL, 'D' },
 	{ "exec", required_argument, NULL, 'x' },
-	{ "seccomp-cache", required_argument, NULL, 'C' },
+	{ "seccomp-bpf", required_argument, NULL, 'C' },
 	{ "exec-pid", required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -45,7 +45,7 @@ static int usage(void)
 	fprintf(stderr, "usage: berth-monitor --bundle DIR --id ID [--log-path FILE] "
 			"[--log-max-size BYTES] [--log-max-file N] [--ready-fd N] [--stdin] "
 			"[--exit-file FILE] [--attach-socket PATH] [--start-fd N] "
-			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID] [--seccomp-cache DIR]\n");
+			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID] [--seccomp-bpf FILE]\n");
 	return 2;
 }
 
@@ -81,7 +81,7 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 			o->exec_process = optarg;
 			break;
 		case 'C':
-			o->seccomp_cache = optarg;
+			o->seccomp_bpf = optarg;
 			break;
 		case 'P':
 			if (parse_num(optarg, 1, INT32_MAX, &v) < 0)

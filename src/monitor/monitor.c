@@ -759,7 +759,7 @@ static int create_container(struct mon *m, const struct berth_spec *spec, const 
 	ro.bundle = bundle;
 	ro.console_socket = -1;
 	ro.warn = warn_cb;
-	ro.seccomp_cache = m->o->seccomp_cache;
+	ro.seccomp_bpf = m->o->seccomp_bpf;
 	if (m->o->start_fd >= 0 && !m->o->exec_process) {
 		m->fifo = xasprintf("%s/exec.fifo", bundle);
 		(void)unlink(m->fifo);

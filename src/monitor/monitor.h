@@ -40,8 +40,8 @@
  * `{"listening":true}\n` on the ready fd once the attach socket is up,
  * waits for the go, accepts the clients and only then starts the process;
  * the ready (or error) line follows as a second line.
- * --seccomp-cache DIR keeps compiled seccomp programs there (the runtime's
- * seccomp_cache).
+ * --seccomp-bpf FILE is the spec's seccomp filter, compiled by the daemon
+ * (the runtime's seccomp_bpf): the monitor then never runs libseccomp.
  * With --control the monitor reads lines from that FIFO (made if missing):
  *   resize H W    sets the terminal size of a tty container.
  * 5. When the container exits (pidfd) it drains the output, writes the exit
@@ -70,7 +70,7 @@ struct berth_monitor_opts {
 	int start_fd;		   /* -1: start at once */
 	const char *control;	   /* NULL: no control FIFO */
 	bool daemonize;
-	const char *seccomp_cache; /* NULL: compile seccomp each time */
+	const char *seccomp_bpf;   /* NULL: compile the spec's seccomp filter */
 	const char *exec_process;  /* NULL: create the container */
 	int exec_pid;		   /* the container's init, with exec_process */
 };

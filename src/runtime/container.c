@@ -134,8 +134,9 @@ static int prepare(struct create_ctx *x, berth_error_t *err)
 	x->child.sync_fd = sv[1];
 	/* the seccomp program is compiled (or found in the cache) here, before
 	 * the fork, so the init spends no time in libseccomp */
-	if (x->spec->seccomp &&
-	    berth_seccomp_compile(x->spec->seccomp, x->opts->seccomp_cache, &x->child.bpf, err) < 0)
+	if (x->spec->seccomp && !(x->opts->seccomp_bpf &&
+				  berth_seccomp_read_bpf(x->opts->seccomp_bpf, &x->child.bpf)) &&
+	    berth_seccomp_compile(x->spec->seccomp, &x->child.bpf, err) < 0)
 		return -1;
 	return berth_rt_dmz_open(&x->child.dmz_fd, err);
 }

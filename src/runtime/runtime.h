@@ -42,9 +42,10 @@ struct berth_runtime_opts {
 	 * until berth_runtime_start_fifo opens it: the OCI "created" state. */
 	const char *exec_fifo;
 	bool no_pivot;	     /* MS_MOVE + chroot instead of pivot_root (initramfs) */
-	/* NULL, or where compiled seccomp programs are kept between
-	 * containers (see berth_seccomp_compile) */
-	const char *seccomp_cache;
+	/* NULL, or a file holding the spec's seccomp filter already compiled
+	 * (berth_seccomp_compile's cache): the runtime then never runs
+	 * libseccomp. An unreadable or malformed file falls back to compiling. */
+	const char *seccomp_bpf;
 	bool no_new_keyring; /* keep the caller's session keyring */
 	berth_runtime_warn_fn warn;
 	void *warn_ctx;

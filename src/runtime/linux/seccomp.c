@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/xalloc.h"
@@ -458,30 +457,15 @@ void berth_seccomp_bpf_release(struct berth_seccomp_bpf *bpf)
 	bpf->len = 0;
 }
 
-static char *cache_key(const json_t *seccomp)
+char *berth_seccomp_version(void)
 {
 	const struct scmp_version *v = seccomp_version();
-	cleanup_free char *text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
-	struct berth_sha256 *h;
-	char hex[72];
 
-	if (text == NULL)
-		return NULL;
-	h = berth_sha256_new();
-	berth_sha256_update(h, text, strlen(text));
-	if (v) {
-		char ver[64];
-		int n = snprintf(ver, sizeof(ver), "|libseccomp %u.%u.%u|%d", v->major, v->minor,
-				 v->micro, (int)seccomp_arch_native());
-		berth_sha256_update(h, ver, (size_t)n);
-	}
-	berth_sha256_final(h, hex);
-	berth_sha256_free(h);
-	/* "sha256:<hex>" or "<hex>": keep the hex */
-	return xstrdup(strchr(hex, ':') ? strchr(hex, ':') + 1 : hex);
+	return xasprintf("libseccomp %u.%u.%u arch %d", v ? v->major : 0, v ? v->minor : 0,
+			 v ? v->micro : 0, (int)seccomp_arch_native());
 }
 
-static bool read_cached(const char *path, struct berth_seccomp_bpf *out)
+bool berth_seccomp_read_bpf(const char *path, struct berth_seccomp_bpf *out)
 {
 	cleanup_free char *data = NULL;
 	ssize_t n = berth_fs_read_file(path, SECCOMP_MAX_BPF_INSNS * sizeof(struct sock_filter),
@@ -521,40 +505,33 @@ static int export_bpf(scmp_filter_ctx ctx, struct berth_seccomp_bpf *out, berth_
 	return 0;
 }
 
-int berth_seccomp_compile(const json_t *seccomp, const char *cache_dir,
-			  struct berth_seccomp_bpf *out, berth_error_t *err)
+static bool precompilable(const json_t *seccomp)
+{
+	return seccomp && !json_is_null(seccomp) &&
+	       json_array_size(json_object_get(seccomp, "flags")) == 0 &&
+	       !json_object_get(seccomp, "listenerPath");
+}
+
+bool berth_seccomp_precompilable(const json_t *seccomp)
+{
+	return precompilable(seccomp);
+}
+
+int berth_seccomp_compile(const json_t *seccomp, struct berth_seccomp_bpf *out,
+			  berth_error_t *err)
 {
 	cleanup_seccomp scmp_filter_ctx ctx = NULL;
-	cleanup_free char *key = NULL, *path = NULL;
-	const json_t *fl;
 	int ret;
 
 	out->insns = NULL;
 	out->len = 0;
-	if (seccomp == NULL || json_is_null(seccomp))
+	if (!precompilable(seccomp))
 		return 0;
-	fl = json_object_get(seccomp, "flags");
-	if (json_array_size(fl) > 0 || json_object_get(seccomp, "listenerPath"))
-		return 0;
-	key = cache_dir ? cache_key(seccomp) : NULL;
-	if (key) {
-		path = xasprintf("%s/%s.bpf", cache_dir, key);
-		if (read_cached(path, out))
-			return 1;
-	}
 	ret = build(seccomp, &ctx, err);
 	if (ret < 0)
 		return ret;
 	if (export_bpf(ctx, out, err) < 0)
 		return -1;
-	if (path) {
-		berth_error_t werr = NULL;
-		/* best effort: the next container finds it */
-		if (berth_fs_mkdir_p(cache_dir, 0700, &werr) < 0 ||
-		    berth_fs_write_atomic(path, out->insns, out->len * sizeof(struct sock_filter),
-					  0600, &werr) < 0)
-			berth_error_release(&werr);
-	}
 	return 1;
 }
 

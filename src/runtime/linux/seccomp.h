@@ -4,6 +4,8 @@
 #define BERTH_RUNTIME_LINUX_SECCOMP_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "base/error.h"
 
@@ -35,14 +37,21 @@ struct berth_seccomp_bpf {
 	size_t len;
 };
 
-/* Compiles SECCOMP into *OUT, through CACHE_DIR (may be NULL) where
- * programs are kept by the sha256 of the profile and the libseccomp
- * version: docker's profile is compiled once per host, not per container.
- * Returns 1 with *OUT set, 0 when the profile asks for what only
- * libseccomp's own load can do (filter flags: the caller then uses
- * berth_seccomp_apply), < 0 on a bad profile. */
-int berth_seccomp_compile(const json_t *seccomp, const char *cache_dir,
-			  struct berth_seccomp_bpf *out, berth_error_t *err);
+/* Compiles SECCOMP into *OUT. Returns 1 with *OUT set, 0 when the
+ * profile asks for what only libseccomp's own load can do (filter flags:
+ * the caller then uses berth_seccomp_apply), < 0 on a bad profile. The
+ * daemon keeps the programs in files (engine/crun.c) that the runtime
+ * reads (berth_runtime_opts.seccomp_bpf). */
+int berth_seccomp_compile(const json_t *seccomp, struct berth_seccomp_bpf *out,
+			  berth_error_t *err);
+/* Whether berth_seccomp_compile can compile SECCOMP. */
+bool berth_seccomp_precompilable(const json_t *seccomp);
+/* What a compiled program depends on besides the profile: a new string
+ * naming the libseccomp version and the native arch (part of a cache key). */
+char *berth_seccomp_version(void);
+/* Reads a compiled program from PATH; false when it is missing or not a
+ * whole number of instructions. */
+bool berth_seccomp_read_bpf(const char *path, struct berth_seccomp_bpf *out);
 /* Loads a compiled filter for the calling process (see berth_seccomp_apply
  * about no_new_privileges). */
 int berth_seccomp_load_bpf(const struct berth_seccomp_bpf *bpf, berth_error_t *err);
