@@ -7,7 +7,7 @@
 #   load helpers
 #   load images_helpers
 #   load containers_helpers
-#   setup_file()    { ctr_setup_file; }
+#   setup_file()    { ctr_setup_file; }    # never `skip` here (bats 1.8)
 #   teardown_file() { ctr_teardown_file; }
 #   setup()         { ctr_setup; }
 #   teardown()      { ctr_teardown; }
@@ -17,10 +17,11 @@
 # bats tests/e2e/containers.bats`) no berth daemon is started: SOCK (and so
 # dk, api, py_sdk) and DOCKER_HOST point at that engine instead. The same
 # expectations then run against dockerd, which is how they were checked.
-# Tests that only make sense for berth (its data root, its binaries, daemon
-# kill -9 and restart) call berth_only and are skipped there. A peer is
-# shared: tests only ever touch the containers they created themselves
-# (and prune only with a label filter of their own).
+# What only makes sense for berth is skipped there with a reason: a test
+# calls berth_only, a whole file ctr_skip_all (containers_restore.bats kills
+# and restarts the daemon), a check of berth's own paths tests is_peer. A
+# peer is shared: tests only ever touch the containers they created
+# themselves (and prune only with a label filter of their own).
 #
 # Naming: every container a test makes is named with cname (unique per
 # file run and test: e2e-<run>-<test number>-<tag>) or registered with
@@ -51,11 +52,16 @@ berth_only() {
 dk() { timeout --kill-after=5 "$DK_TIMEOUT" "$DOCKER" -H "unix://$SOCK" "$@"; }
 
 # ------------------------------------------------------------------ per file
+# bats 1.8 cannot skip from setup_file (the file reports a failure): a file
+# that cannot run says why in CT_SKIP_ALL, and ctr_setup skips each test.
+ctr_skip_all() { export CT_SKIP_ALL=$1; }
+
 # ctr_setup_file [DAEMON-ARGS...]: berth: a fresh env and daemon with the
 # fixture registry as docker.io mirror (plus DAEMON-ARGS). Peer: nothing
 # started, SOCK/DOCKER_HOST point at E2E_PEER_HOST. Both: busybox present,
-# RUN_ID set.
+# RUN_ID set. Without the fixtures: CT_SKIP_ALL.
 ctr_setup_file() {
+	export CT_SKIP_ALL=''
 	if is_peer; then
 		case $E2E_PEER_HOST in
 		unix://*) ;;
@@ -67,15 +73,18 @@ ctr_setup_file() {
 		E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/berth-e2e.XXXXXX") || return 1
 		mkdir -p "$E2E_TMP/docker-config" "$E2E_TMP/peer"
 		export E2E_TMP DOCKER_CONFIG=$E2E_TMP/docker-config
-		export ENV_DIR=$E2E_TMP/peer SOCK=${E2E_PEER_HOST#unix://} DATA= EXEC= CONF=
-		export LOG=$E2E_TMP/peer/no-daemon-log DAEMON_PID=
+		export ENV_DIR=$E2E_TMP/peer SOCK=${E2E_PEER_HOST#unix://} DATA='' EXEC='' CONF=''
+		export LOG=$E2E_TMP/peer/no-daemon-log DAEMON_PID=''
 		if ! ping_ok; then
 			echo "the peer engine at $E2E_PEER_HOST does not answer /_ping (bench/peers start)" >&2
 			return 1
 		fi
 	else
 		e2e_setup_file || return 1
-		require_fixtures
+		if ! fixtures_up; then
+			ctr_skip_all "fixture registry not serving on $FIXTURE_REGISTRY (run /work/shared/fixtures/make-images --serve)"
+			return 0
+		fi
 		save_daemon_args --registry-mirror "http://$FIXTURE_REGISTRY" "$@"
 		start_env_daemon || return 1
 	fi
@@ -83,6 +92,10 @@ ctr_setup_file() {
 	RUN_ID=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 	export RUN_ID
 	mkdir -p "$E2E_TMP/track"
+	if ! dk image inspect busybox >/dev/null 2>&1 && ! fixtures_up; then
+		ctr_skip_all "no busybox on the engine and the fixture registry is not serving on $FIXTURE_REGISTRY"
+		return 0
+	fi
 	ensure_image busybox
 }
 
@@ -94,6 +107,7 @@ ctr_teardown_file() {
 	[ -n "${E2E_TMP:-}" ] || return 0
 	for f in "$E2E_TMP"/track/*; do
 		[ -f "$f" ] || continue
+		case $f in *.images) continue ;; esac
 		mapfile -t -O "${#names[@]}" names <"$f"
 	done
 	if ! is_peer && [ -n "${DAEMON_PID:-}" ]; then
@@ -101,6 +115,11 @@ ctr_teardown_file() {
 		daemon_running || start_env_daemon >/dev/null 2>&1 || true
 	fi
 	[ ${#names[@]} -eq 0 ] || dk rm -f "${names[@]}" >/dev/null 2>&1 || true
+	for f in "$E2E_TMP"/track/*.images; do
+		[ -f "$f" ] || continue
+		mapfile -t names <"$f"
+		[ ${#names[@]} -eq 0 ] || dk rmi -f "${names[@]}" >/dev/null 2>&1 || true
+	done
 	if ! is_peer && daemon_running; then
 		mapfile -t ids < <(dk ps -aq 2>/dev/null)
 		[ ${#ids[@]} -eq 0 ] || dk rm -f "${ids[@]}" >/dev/null 2>&1 || true
@@ -116,24 +135,25 @@ ctr_teardown_file() {
 # mirror: REF must be one the fixtures hold).
 ensure_image() {
 	dk image inspect "$1" >/dev/null 2>&1 && return 0
-	fixtures_up || skip "no $1 on the engine and the fixture registry is not serving on $FIXTURE_REGISTRY"
 	dk pull -q "$1" >/dev/null
 }
 
 # ------------------------------------------------------------------ per test
 ctr_setup() {
+	[ -z "${CT_SKIP_ALL:-}" ] || skip "$CT_SKIP_ALL"
 	is_peer || img_setup
 	CT_PREFIX=e2e-$RUN_ID-$BATS_TEST_NUMBER
 	TRACK=$E2E_TMP/track/$BATS_TEST_NUMBER
-	TMUX_L=e2e-$RUN_ID-$BATS_TEST_NUMBER
 	T=$E2E_TMP/t$BATS_TEST_NUMBER
+	TMUX_S=$T/tmux.sock
 	mkdir -p "$T"
-	export CT_PREFIX TRACK TMUX_L T
+	export CT_PREFIX TRACK TMUX_S T
 }
 
 ctr_teardown() {
 	local rc=0 names=()
-	tmux -L "$TMUX_L" kill-server >/dev/null 2>&1 || true
+	[ -z "${CT_SKIP_ALL:-}" ] || return 0
+	[ ! -S "${TMUX_S:-}" ] || tmux -S "$TMUX_S" kill-server >/dev/null 2>&1 || true
 	if [ -f "$TRACK" ]; then
 		mapfile -t names <"$TRACK"
 		if [ ${#names[@]} -gt 0 ]; then
@@ -235,18 +255,18 @@ runtime_binaries() {
 }
 
 # ------------------------------------------------------------------ tmux
-# Interactive sessions: one tmux server per test (socket name TMUX_L),
-# killed in teardown.
+# Interactive sessions: one tmux server per test (socket TMUX_S in the
+# test's dir), killed in teardown.
 require_tmux() {
 	command -v tmux >/dev/null || skip "tmux not installed (scripts/install-deps installs it)"
 }
 
 # tmux_run SESSION SCRIPT: run `bash SCRIPT` in a new 120x40 session.
 tmux_run() {
-	tmux -L "$TMUX_L" -f /dev/null new-session -d -s "$1" -x 120 -y 40 "bash $2"
+	tmux -S "$TMUX_S" -f /dev/null new-session -d -s "$1" -x 120 -y 40 "bash $2"
 }
 
-tmux_screen() { tmux -L "$TMUX_L" capture-pane -p -J -S - -t "$1"; }
+tmux_screen() { tmux -S "$TMUX_S" capture-pane -p -J -S - -t "$1"; }
 
 screen_has() { tmux_screen "$1" | grep -qE -- "$2"; }
 
@@ -262,7 +282,7 @@ tmux_wait() {
 tmux_keys() {
 	local s=$1
 	shift
-	tmux -L "$TMUX_L" send-keys -t "$s" "$@"
+	tmux -S "$TMUX_S" send-keys -t "$s" "$@"
 }
 
 # ------------------------------------------------------------------ images
@@ -318,6 +338,7 @@ skip_if_notimpl() {
 capture() {
 	status=0
 	output=$("$@" 2>&1) || status=$?
+	# shellcheck disable=SC2034 # bats' variable, read by the tests
 	mapfile -t lines <<<"$output"
 }
 

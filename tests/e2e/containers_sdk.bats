@@ -14,7 +14,10 @@ load images_helpers
 load containers_helpers
 
 setup_file() {
-	python3 -c 'import docker' 2>/dev/null || skip "Python docker SDK not installed (pip install docker)"
+	if ! python3 -c 'import docker' 2>/dev/null; then
+		ctr_skip_all "Python docker SDK not installed (pip install docker)"
+		return 0
+	fi
 	ctr_setup_file
 }
 teardown_file() { ctr_teardown_file; }
