@@ -119,7 +119,7 @@ static void record_exit(struct berth_engine *e, struct cexec *x)
 	cleanup_free char *path = xasprintf("%s/exit.json", x->dir), *text = NULL;
 	struct container *c;
 	json_t *j;
-	char cmd[512], code[16];
+	char code[16];
 
 	if (!x->running)
 		return;
@@ -134,7 +134,6 @@ static void record_exit(struct berth_engine *e, struct cexec *x)
 	}
 	c = find_container(e, x->cid);
 	if (c) {
-		cmd_text(x, cmd, sizeof(cmd));
 		snprintf(code, sizeof(code), "%d", x->exit_code);
 		cont_event(e, c, "exec_die",
 			   json_pack("{s:s, s:s}", "execID", x->id, "exitCode", code));

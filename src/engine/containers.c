@@ -588,6 +588,9 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 /* docker keeps a merged Config: the request over the image's. */
 static json_t *merged_config(const struct container *c)
 {
+	static const char *const empty_strings[] = { "Domainname", "User", "WorkingDir" };
+	static const char *const false_bools[] = { "AttachStdin", "AttachStdout", "AttachStderr",
+						   "Tty",	  "OpenStdin",	  "StdinOnce" };
 	const json_t *img = c->image_config, *req = c->request;
 	json_t *cfg = json_object(), *labels = json_object(), *v;
 	const char *keys[] = { "Hostname", "Domainname", "User",	 "AttachStdin",
@@ -615,24 +618,18 @@ static json_t *merged_config(const struct container *c)
 		else
 			json_object_set_new(cfg, "Hostname", json_stringn(c->id, 12));
 	}
-	for (i = 0; i < 5; i++) {
-		static const char *const s[] = { "Domainname", "User", "WorkingDir", NULL, NULL };
-		if (s[i] && !json_object_get(cfg, s[i]))
-			json_object_set_new(cfg, s[i], json_string(""));
-	}
-	for (i = 0; i < 6; i++) {
-		static const char *const b[] = { "AttachStdin", "AttachStdout", "AttachStderr",
-						 "Tty",		"OpenStdin",	"StdinOnce" };
-		if (!json_object_get(cfg, b[i]))
-			json_object_set_new(cfg, b[i], json_false());
-	}
+	for (i = 0; i < BERTH_ARRAY_SIZE(empty_strings); i++)
+		if (!json_object_get(cfg, empty_strings[i]))
+			json_object_set_new(cfg, empty_strings[i], json_string(""));
+	for (i = 0; i < BERTH_ARRAY_SIZE(false_bools); i++)
+		if (!json_object_get(cfg, false_bools[i]))
+			json_object_set_new(cfg, false_bools[i], json_false());
 	json_object_set_new(cfg, "Env", berth_oci_env(img, req, NULL));
 	/* Entrypoint + Cmd as docker: a request Entrypoint drops the image's Cmd */
 	v = json_object_get(req, "Entrypoint");
 	if (json_array_size(v) > 0 || json_is_string(v)) {
-		json_object_set(cfg, "Entrypoint", json_is_string(v) ? json_pack("[O]", v) : v);
-		if (json_is_string(v))
-			json_decref(json_object_get(cfg, "Entrypoint"));
+		json_object_set_new(cfg, "Entrypoint",
+				    json_is_string(v) ? json_pack("[O]", v) : json_incref(v));
 		json_object_set(cfg, "Cmd", json_array_size(json_object_get(req, "Cmd")) > 0
 						? json_object_get(req, "Cmd")
 						: json_null());

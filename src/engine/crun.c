@@ -282,10 +282,11 @@ static int write_etc_files(struct container *c, berth_error_t *err)
 	return ret;
 }
 
-static json_t *bind_mount(const char *dest, const char *source, bool ro)
+/* /etc/hosts and friends stay writable even on a read-only rootfs, as docker */
+static json_t *bind_mount(const char *dest, const char *source)
 {
 	return json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest, "type", "bind",
-			 "source", source, "options", "rbind", "rprivate", ro ? "ro" : "rw");
+			 "source", source, "options", "rbind", "rprivate", "rw");
 }
 
 /* "VAR" without a value (an unset -e VAR) is not passed on, as with runc */
@@ -422,7 +423,6 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	uid_t uid = 0;
 	gid_t gid = 0;
 	json_t *spec, *mounts, *it;
-	bool ro = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
 
 	(void)e;
@@ -475,7 +475,7 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 		add_host_devices(json_object_get(spec, "linux"));
 	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
 		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
-		json_array_append_new(mounts, bind_mount(dest, src, ro && false));
+		json_array_append_new(mounts, bind_mount(dest, src));
 	}
 	free(c->seccomp_bpf);
 	c->seccomp_bpf = crun_seccomp_bpf(e, json_object_get(json_object_get(spec, "linux"), "seccomp"));
