@@ -76,6 +76,8 @@ void cont_event(struct berth_engine *e, struct container *c, const char *action,
 int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err);
 char *cont_path(const struct container *c, const char *file);
 bool cont_tty(const struct container *c);
+/* The types of a create (or update, without Config fields) body's fields. */
+int berth_container_check_types(const json_t *body, berth_error_t *err);
 
 /* crun.c */
 int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err);

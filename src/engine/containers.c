@@ -539,6 +539,124 @@ static bool str_in(const char *s, const char *const *list)
 	return false;
 }
 
+/* --- untrusted request types ------------------------------------------------------------- */
+
+enum jtype { J_INT, J_BOOL, J_STR, J_STRS, J_OBJ, J_CMD };
+
+struct field {
+	const char *name;
+	enum jtype type;
+};
+
+static bool type_ok(const json_t *v, enum jtype t)
+{
+	size_t i;
+	json_t *it;
+
+	if (v == NULL || json_is_null(v))
+		return true; /* absent: docker's zero value */
+	switch (t) {
+	case J_INT:
+		return json_is_integer(v);
+	case J_BOOL:
+		return json_is_boolean(v);
+	case J_STR:
+		return json_is_string(v);
+	case J_OBJ:
+		return json_is_object(v);
+	case J_CMD: /* docker's StrSlice: a string or a list of strings */
+		if (json_is_string(v))
+			return true;
+		/* fallthrough */
+	case J_STRS:
+		if (!json_is_array(v))
+			return false;
+		json_array_foreach (v, i, it)
+			if (!json_is_string(it))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static int check_fields(const json_t *o, const char *prefix, const struct field *f, size_t n,
+			berth_error_t *err)
+{
+	static const char *const names[] = { "an integer", "a boolean", "a string",
+					     "a list of strings", "an object",
+					     "a string or a list of strings" };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!type_ok(json_object_get(o, f[i].name), f[i].type))
+			return berth_make_error(err, EINVAL, "invalid %s%s: must be %s", prefix,
+						f[i].name, names[f[i].type]);
+	return 0;
+}
+
+/* No line breaks or other control characters: they end up in /etc/hosts. */
+static bool printable(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static const struct field config_fields[] = {
+	{ "Hostname", J_STR },	    { "Domainname", J_STR },  { "User", J_STR },
+	{ "AttachStdin", J_BOOL }, { "AttachStdout", J_BOOL }, { "AttachStderr", J_BOOL },
+	{ "Tty", J_BOOL },	    { "OpenStdin", J_BOOL },   { "StdinOnce", J_BOOL },
+	{ "Env", J_STRS },	    { "Cmd", J_CMD },	       { "Entrypoint", J_CMD },
+	{ "Image", J_STR },	    { "WorkingDir", J_STR },   { "Labels", J_OBJ },
+	{ "StopSignal", J_STR },  { "StopTimeout", J_INT },  { "ExposedPorts", J_OBJ },
+	{ "Volumes", J_OBJ },	    { "HostConfig", J_OBJ },   { "NetworkingConfig", J_OBJ },
+};
+
+static const struct field host_fields[] = {
+	{ "Memory", J_INT },	       { "MemorySwap", J_INT },	   { "MemoryReservation", J_INT },
+	{ "NanoCpus", J_INT },	       { "CpuShares", J_INT },	   { "CpuPeriod", J_INT },
+	{ "CpuQuota", J_INT },	       { "CpuRealtimePeriod", J_INT }, { "CpuRealtimeRuntime", J_INT },
+	{ "ShmSize", J_INT },	       { "PidsLimit", J_INT },	   { "OomScoreAdj", J_INT },
+	{ "BlkioWeight", J_INT },      { "MemorySwappiness", J_INT }, { "CpusetCpus", J_STR },
+	{ "CpusetMems", J_STR },       { "NetworkMode", J_STR },	   { "PidMode", J_STR },
+	{ "IpcMode", J_STR },	       { "UTSMode", J_STR },	   { "CgroupParent", J_STR },
+	{ "Privileged", J_BOOL },      { "ReadonlyRootfs", J_BOOL }, { "AutoRemove", J_BOOL },
+	{ "Init", J_BOOL },	       { "PublishAllPorts", J_BOOL }, { "OomKillDisable", J_BOOL },
+	{ "CapAdd", J_STRS },	       { "CapDrop", J_STRS },	   { "ExtraHosts", J_STRS },
+	{ "Dns", J_STRS },	       { "DnsSearch", J_STRS },	   { "DnsOptions", J_STRS },
+	{ "SecurityOpt", J_STRS },     { "GroupAdd", J_STRS },	   { "Binds", J_STRS },
+	{ "Tmpfs", J_OBJ },	       { "Sysctls", J_OBJ },	   { "LogConfig", J_OBJ },
+	{ "RestartPolicy", J_OBJ },    { "PortBindings", J_OBJ },
+};
+
+/* Types of the fields berth reads, as docker's JSON decoding would refuse
+ * them, and nothing that could break the files it writes. */
+int berth_container_check_types(const json_t *body, berth_error_t *err)
+{
+	const json_t *hc = json_object_get(body, "HostConfig"), *it;
+	size_t i;
+
+	if (check_fields(body, "", config_fields, BERTH_ARRAY_SIZE(config_fields), err) < 0 ||
+	    check_fields(hc, "HostConfig.", host_fields, BERTH_ARRAY_SIZE(host_fields), err) < 0)
+		return -1;
+	if (!printable(json_string_value(json_object_get(body, "Hostname"))) ||
+	    !printable(json_string_value(json_object_get(body, "Domainname"))))
+		return berth_make_error(err, EINVAL, "invalid hostname: control characters");
+	json_array_foreach (json_object_get(hc, "ExtraHosts"), i, it) {
+		const char *h = json_string_value(it);
+		if (!printable(h) || strchr(h, ' ') || strchr(h, '\t') || !strchr(h, ':'))
+			return berth_make_error(err, EINVAL, "invalid argument \"%.256s\" for "
+							     "\"--add-host\" flag: bad format",
+						h);
+	}
+	json_array_foreach (json_object_get(hc, "Dns"), i, it)
+		if (!printable(json_string_value(it)) || strchr(json_string_value(it), ' '))
+			return berth_make_error(err, EINVAL, "invalid DNS server: %.256s",
+						json_string_value(it));
+	return 0;
+}
+
 /* What berth cannot do yet is refused clearly, never ignored. */
 static int check_request(const json_t *body, const json_t *hc, berth_error_t *err)
 {
@@ -679,7 +797,8 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 		berth_make_error(err, EINVAL, "config cannot be empty in order to create a container");
 		return NULL;
 	}
-	if (name && *name && check_new_name(e, name, &slash_name, err) < 0)
+	if (berth_container_check_types(body, err) < 0 ||
+	    (name && *name && check_new_name(e, name, &slash_name, err) < 0))
 		goto fail;
 	req = json_deep_copy(body);
 	json_object_set_new(req, "HostConfig",

@@ -255,6 +255,14 @@ int berth_engine_container_update(struct berth_engine *e, const char *name, cons
 		return -1;
 	if (!json_is_object(body))
 		return berth_make_error(err, EINVAL, "update: the body must be an object");
+	{
+		/* an update body is a HostConfig's resources */
+		json_t *as_create = json_pack("{s:O}", "HostConfig", body);
+		int bad = berth_container_check_types(as_create, err);
+		json_decref(as_create);
+		if (bad < 0)
+			return -1;
+	}
 	if (json_integer_value(json_object_get(body, "Memory")) > 0 &&
 	    json_integer_value(json_object_get(body, "Memory")) < 6 * 1024 * 1024)
 		return berth_make_error(err, EINVAL, "Minimum memory limit allowed is 6MB");

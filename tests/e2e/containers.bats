@@ -182,6 +182,28 @@ ZERO_TIME=0001-01-01T00:00:00Z
 	assert_contains "$output" "Unable to find image '$FIXTURE_REGISTRY/e2e-nope-$RUN_ID:1' locally"
 }
 
+@test "api: create and update with wrong field types or line breaks: 400, nothing created" {
+	berth_only "berth's wording; dockerd's JSON decoder words these differently"
+	local n
+	n=$(cname)
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","HostConfig":{"Memory":"lots"}}'
+	assert_eq "$HTTP_STATUS" 400 "Memory as a string"
+	assert_eq "$(json_get .message)" "invalid HostConfig.Memory: must be an integer" message
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","Env":"A=1"}'
+	assert_eq "$HTTP_STATUS" 400 "Env as a string"
+	api_json POST "/containers/create?name=$n" \
+		'{"Image":"busybox","HostConfig":{"ExtraHosts":["a:127.0.0.2\n1.2.3.4 evil"]}}'
+	assert_eq "$HTTP_STATUS" 400 "a line break in --add-host"
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","Hostname":"a\nb"}'
+	assert_eq "$HTTP_STATUS" 400 "a line break in the hostname"
+	run dk inspect "$n"
+	assert_failure
+	dk create --name "$n" busybox true >/dev/null
+	api_json POST "/containers/$n/update" '{"CpuShares":"many"}'
+	assert_eq "$HTTP_STATUS" 400 "update with a string"
+	assert_eq "$(insp "$n" '{{.HostConfig.CpuShares}}')" 0 "nothing applied"
+}
+
 @test "api: wait answers {StatusCode, Error: null} when the container exits; 404 for a missing one" {
 	local n out=$T/wait.json pid
 	n=$(cname)
