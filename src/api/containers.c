@@ -43,24 +43,40 @@ static int query_int(struct berth_http_req *req, const char *name, long long min
 	return 0;
 }
 
+/* OUT (stolen) with STATUS, or the error when it is NULL. */
+static void reply_out(struct berth_http_req *req, json_t *out, berth_error_t *err, unsigned status)
+{
+	if (out == NULL) {
+		berth_http_reply_berror(req, *err);
+		berth_error_release(err);
+		return;
+	}
+	berth_http_reply_json(req, status, out);
+}
+
+/* The error when RET < 0, else 304 for 1 or OK. */
+static void reply_status(struct berth_http_req *req, int ret, berth_error_t *err, unsigned ok)
+{
+	if (ret < 0) {
+		berth_http_reply_berror(req, *err);
+		berth_error_release(err);
+		return;
+	}
+	berth_http_reply_empty(req, ret == 1 ? 304 : ok);
+}
+
 void api_containers_create(struct berth_http_req *req, void *ctx)
 {
 	berth_error_t err = NULL;
 	json_t *body = berth_http_req_json(req, &err), *out;
 
 	if (body == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
+		reply_status(req, -1, &err, 0);
 		return;
 	}
 	out = berth_engine_container_create(eng(ctx), berth_http_req_query(req, "name"), body, &err);
 	json_decref(body);
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 201, out);
+	reply_out(req, out, &err, 201);
 }
 
 void api_containers_list(struct berth_http_req *req, void *ctx)
@@ -82,12 +98,7 @@ void api_containers_list(struct berth_http_req *req, void *ctx)
 					   (int)limit, berth_http_req_query_bool(req, "size", false),
 					   berth_http_req_api_version(req), &err);
 	berth_filters_free(f);
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 200, out);
+	reply_out(req, out, &err, 200);
 }
 
 void api_container_inspect(struct berth_http_req *req, void *ctx)
@@ -97,23 +108,9 @@ void api_container_inspect(struct berth_http_req *req, void *ctx)
 						     berth_http_req_query_bool(req, "size", false),
 						     berth_http_req_api_version(req), &err);
 
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 200, out);
+	reply_out(req, out, &err, 200);
 }
 
-static void reply_status(struct berth_http_req *req, int ret, berth_error_t *err, unsigned ok)
-{
-	if (ret < 0) {
-		berth_http_reply_berror(req, *err);
-		berth_error_release(err);
-		return;
-	}
-	berth_http_reply_empty(req, ret == 1 ? 304 : ok);
-}
 
 void api_container_start(struct berth_http_req *req, void *ctx)
 {
@@ -223,12 +220,7 @@ void api_containers_prune(struct berth_http_req *req, void *ctx)
 	}
 	out = berth_engine_containers_prune(eng(ctx), f, &err);
 	berth_filters_free(f);
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 200, out);
+	reply_out(req, out, &err, 200);
 }
 
 /* --- stop and restart: the request waits for the exit ------------------------------------- */
@@ -492,18 +484,12 @@ void api_exec_create(struct berth_http_req *req, void *ctx)
 	json_t *body = berth_http_req_json(req, &err), *out;
 
 	if (body == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
+		reply_status(req, -1, &err, 0);
 		return;
 	}
 	out = berth_engine_exec_create(eng(ctx), id_param(req), body, &err);
 	json_decref(body);
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 201, out);
+	reply_out(req, out, &err, 201);
 }
 
 struct exec_req {
@@ -539,8 +525,7 @@ void api_exec_start(struct berth_http_req *req, void *ctx)
 	bool tty, detach;
 
 	if (body == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
+		reply_status(req, -1, &err, 0);
 		return;
 	}
 	tty = json_is_true(json_object_get(body, "Tty"));
@@ -578,12 +563,7 @@ void api_exec_inspect(struct berth_http_req *req, void *ctx)
 	berth_error_t err = NULL;
 	json_t *out = berth_engine_exec_inspect(eng(ctx), id_param(req), &err);
 
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 200, out);
+	reply_out(req, out, &err, 200);
 }
 
 void api_exec_resize(struct berth_http_req *req, void *ctx)
@@ -609,12 +589,7 @@ void api_container_top(struct berth_http_req *req, void *ctx)
 	json_t *out = berth_engine_container_top(eng(ctx), id_param(req),
 						 berth_http_req_query(req, "ps_args"), &err);
 
-	if (out == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
-		return;
-	}
-	berth_http_reply_json(req, 200, out);
+	reply_out(req, out, &err, 200);
 }
 
 void api_container_update(struct berth_http_req *req, void *ctx)
@@ -624,8 +599,7 @@ void api_container_update(struct berth_http_req *req, void *ctx)
 	int ret;
 
 	if (body == NULL) {
-		berth_http_reply_berror(req, err);
-		berth_error_release(&err);
+		reply_status(req, -1, &err, 0);
 		return;
 	}
 	ret = berth_engine_container_update(eng(ctx), id_param(req), body, &warnings, &err);
