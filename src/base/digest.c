@@ -59,15 +59,3 @@ void berth_sha256_digest(const void *data, size_t len, char *out)
 	berth_sha256_final(h, out);
 	berth_sha256_free(h);
 }
-
-bool berth_digest_is_sha256(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strncmp(s, "sha256:", 7) != 0 || strlen(s) != BERTH_DIGEST_LEN)
-		return false;
-	for (i = 7; i < BERTH_DIGEST_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define BERTH_DIGEST_LEN 71 /* "sha256:" + 64 hex */
 
@@ -21,6 +22,14 @@ void berth_sha256_free(struct berth_sha256 *h);
 void berth_sha256_digest(const void *data, size_t len, char *out);
 
 /* True for "sha256:" followed by exactly 64 lowercase hex digits. */
-bool berth_digest_is_sha256(const char *s);
+static inline bool berth_digest_is_sha256(const char *s)
+{
+	if (s == NULL || strncmp(s, "sha256:", 7) != 0 || strlen(s) != BERTH_DIGEST_LEN)
+		return false;
+	for (size_t i = 7; i < BERTH_DIGEST_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
 
 #endif

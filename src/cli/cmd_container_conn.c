@@ -32,282 +32,57 @@
 
 /* ---- connecting ---- */
 
-static int connect_unix(const char *path, berth_error_t *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	cleanup_close int fd = -1;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return berth_make_error(err, ENAMETOOLONG, "socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return berth_make_error(err, errno, "socket: %s", strerror(errno));
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINTR)
-			return -errno - 1;
-	}
-	return steal_fd(&fd);
-}
-
-static int connect_tcp(const char *hostport, berth_error_t *err)
-{
-	cleanup_free char *host = xstrdup(hostport);
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-	char *port = strrchr(host, ':');
-	int fd = -1, e = ECONNREFUSED;
-
-	(void)err;
-	if (port == NULL)
-		return -ECONNREFUSED - 1;
-	*port++ = '\0';
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -ECONNREFUSED - 1;
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			e = errno;
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(res);
-	return fd >= 0 ? fd : -e - 1;
-}
-
-static int dial(struct berth_client *c, berth_error_t *err)
-{
-	const char *host = berth_client_host(c);
-	int fd;
-
-	if (strncmp(host, "unix://", 7) == 0)
-		fd = connect_unix(host + 7, err);
-	else
-		fd = connect_tcp(host + strlen("tcp://"), err);
-	if (fd >= 0 || (err && *err))
-		return fd;
-	if (-fd - 1 == EACCES)
-		return berth_make_error(
-		    err, EACCES,
-		    "permission denied while trying to connect to the berth daemon socket at %s",
-		    host);
-	return berth_make_error(
-	    err, ECONNREFUSED,
-	    "Cannot connect to the berth daemon at %s. Is the berth daemon running?", host);
-}
-
 int berth_cli_write_all(int fd, const char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads more bytes into CONN's pending buffer; 0 at EOF. */
-static ssize_t fill(struct berth_cli_conn *conn)
-{
-	char buf[IO_CHUNK];
-	ssize_t n;
-
-	do
-		n = read(conn->fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		berth_strbuf_append(&conn->pending, buf, (size_t)n);
-	return n;
-}
-
-static void consume(struct berth_strbuf *sb, size_t n)
-{
-	memmove(sb->buf, sb->buf + n, sb->len - n);
-	sb->len -= n;
-	if (sb->buf)
-		sb->buf[sb->len] = '\0';
-}
-
-static void parse_header(struct berth_cli_conn *conn, const char *line, size_t len)
-{
-	const char *colon = memchr(line, ':', len), *v;
-	size_t nlen, vlen;
-
-	if (colon == NULL)
-		return;
-	nlen = (size_t)(colon - line);
-	for (v = colon + 1; v < line + len && (*v == ' ' || *v == '\t'); v++)
-		;
-	vlen = (size_t)(line + len - v);
-	if (nlen == 12 && strncasecmp(line, "Content-Type", 12) == 0) {
-		free(conn->content_type);
-		conn->content_type = xstrndup(v, vlen);
-	} else if (nlen == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
-		conn->content_length = strtoll(v, NULL, 10);
-	} else if (nlen == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
-		conn->chunked = vlen >= 7 && strncasecmp(v, "chunked", 7) == 0;
-	}
-}
-
-/* Reads the status line and headers; what follows stays pending. */
-static int read_head(struct berth_cli_conn *conn, berth_error_t *err)
-{
-	char *end;
-	const char *line;
-
-	while ((end = conn->pending.buf ? strstr(conn->pending.buf, "\r\n\r\n") : NULL) == NULL) {
-		if (conn->pending.len > BERTH_CLI_CONN_MAX_HEAD)
-			return berth_make_error(err, EPROTO, "response head larger than %d bytes",
-						BERTH_CLI_CONN_MAX_HEAD);
-		if (fill(conn) <= 0)
-			return berth_make_error(err, EPROTO, "error during connect: EOF");
-	}
-	if (sscanf(conn->pending.buf, "HTTP/%*u.%*u %ld", &conn->status) != 1)
-		return berth_make_error(err, EPROTO, "malformed HTTP response");
-	line = strstr(conn->pending.buf, "\r\n") + 2;
-	while (line < end) {
-		const char *eol = strstr(line, "\r\n");
-		parse_header(conn, line, (size_t)(eol - line));
-		line = eol + 2;
-	}
-	consume(&conn->pending, (size_t)(end + 4 - conn->pending.buf));
-	return 0;
-}
-
-static char *request_text(struct berth_client *c, const char *method, const char *path,
-			  const char *query, const char *body, bool upgrade)
-{
-	const char *version = berth_client_api_version(c);
-	struct berth_strbuf sb = BERTH_STRBUF_INIT;
-
-	berth_strbuf_printf(&sb, "%s %s%s%s%s%s HTTP/1.1\r\nHost: api.moby.localhost\r\n", method,
-			    *version ? "/v" : "", version, path, query && *query ? "?" : "",
-			    query ? query : "");
-	berth_strbuf_printf(&sb, "User-Agent: berth/%s\r\nContent-Length: %zu\r\n", BERTH_VERSION,
-			    body ? strlen(body) : 0);
-	if (upgrade)
-		berth_strbuf_puts(&sb, "Connection: Upgrade\r\n");
-	if (body)
-		berth_strbuf_puts(&sb, "Content-Type: application/json\r\n");
-	else if (upgrade)
-		berth_strbuf_puts(&sb, "Content-Type: text/plain\r\n");
-	if (upgrade)
-		berth_strbuf_puts(&sb, "Upgrade: tcp\r\n");
-	berth_strbuf_printf(&sb, "\r\n%s", body ? body : "");
-	return berth_strbuf_steal(&sb);
+	return berth_http_write_all(fd, buf, len);
 }
 
 int berth_cli_conn_open(struct berth_client *c, const char *method, const char *path,
 			const char *query, const char *body, bool upgrade,
-			struct berth_cli_conn *out, berth_error_t *err)
+			struct berth_http_conn *out, berth_error_t *err)
 {
-	cleanup_free char *req = NULL;
+	const char *version;
+	cleanup_free char *target = NULL;
 	cleanup_free char *ebody = NULL;
+	struct berth_http_request rq = {
+		.method = method,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.content_type = body ? "application/json" : upgrade ? "text/plain" : NULL,
+		.in_fd = -1,
+		.upgrade = upgrade,
+	};
 	size_t elen = 0;
 
-	*out = (struct berth_cli_conn)BERTH_CLI_CONN_INIT;
+	*out = (struct berth_http_conn)BERTH_HTTP_CONN_INIT;
 	if (berth_client_negotiate(c, err) < 0)
 		return -1;
-	out->fd = dial(c, err);
-	if (out->fd < 0)
+	version = berth_client_api_version(c);
+	target = xasprintf("%s%s%s%s%s", *version ? "/v" : "", version, path,
+			   query && *query ? "?" : "", query ? query : "");
+	rq.target = target;
+	if (berth_http_conn_open(berth_client_host(c), &rq, out, err) < 0)
 		return -1;
-	req = request_text(c, method, path, query, body, upgrade);
-	berth_log_debug("client: %s %s (raw)", method, path);
-	if (berth_cli_write_all(out->fd, req, strlen(req)) < 0) {
-		berth_cli_conn_close(out);
-		return berth_make_error(err, errno, "error during connect: %s", strerror(errno));
-	}
-	if (read_head(out, err) < 0) {
-		berth_cli_conn_close(out);
-		return -1;
-	}
 	if (out->status < 400)
 		return 0;
-	if (berth_cli_conn_read_body(out, &ebody, &elen, err) == 0)
+	if (berth_http_conn_read_body(out, BERTH_CLI_CONN_MAX_BODY, &ebody, &elen, err) == 0)
 		berth_cli_image_http_error(out->status, out->content_type, ebody, elen, path, err);
-	berth_cli_conn_close(out);
+	berth_http_conn_close(out);
 	return -1;
 }
 
-void berth_cli_conn_close(struct berth_cli_conn *conn)
+void berth_cli_conn_close(struct berth_http_conn *conn)
 {
-	if (conn == NULL)
-		return;
-	if (conn->fd >= 0)
-		close(conn->fd);
-	conn->fd = -1;
-	free(conn->content_type);
-	conn->content_type = NULL;
-	berth_strbuf_release(&conn->pending);
+	berth_http_conn_close(conn);
 }
 
-/* Makes sure N bytes are pending; false at EOF first. */
-static bool need(struct berth_cli_conn *conn, size_t n)
-{
-	while (conn->pending.len < n)
-		if (fill(conn) <= 0)
-			return false;
-	return true;
-}
-
-static int read_chunked(struct berth_cli_conn *conn, struct berth_strbuf *out, berth_error_t *err)
-{
-	for (;;) {
-		char *eol;
-		unsigned long size;
-		while ((eol = conn->pending.buf ? strstr(conn->pending.buf, "\r\n") : NULL) == NULL)
-			if (conn->pending.len > 64 || fill(conn) <= 0)
-				return berth_make_error(err, EPROTO, "bad chunked encoding");
-		size = strtoul(conn->pending.buf, NULL, 16);
-		consume(&conn->pending, (size_t)(eol + 2 - conn->pending.buf));
-		if (size == 0)
-			return 0;
-		if (out->len + size > BERTH_CLI_CONN_MAX_BODY || !need(conn, size + 2))
-			return berth_make_error(err, EPROTO, "bad chunked body");
-		berth_strbuf_append(out, conn->pending.buf, size);
-		consume(&conn->pending, size + 2);
-	}
-}
-
-int berth_cli_conn_read_body(struct berth_cli_conn *conn, char **out, size_t *len,
+int berth_cli_conn_read_body(struct berth_http_conn *conn, char **out, size_t *len,
 			     berth_error_t *err)
 {
-	struct berth_strbuf sb = BERTH_STRBUF_INIT;
-	int ret = 0;
-
-	if (conn->chunked) {
-		ret = read_chunked(conn, &sb, err);
-	} else if (conn->content_length >= 0) {
-		size_t n = (size_t)conn->content_length;
-		if (n > BERTH_CLI_CONN_MAX_BODY || !need(conn, n))
-			ret = berth_make_error(err, EPROTO, "short response body");
-		else
-			berth_strbuf_append(&sb, conn->pending.buf, n);
-	} else {
-		while (conn->pending.len <= BERTH_CLI_CONN_MAX_BODY && fill(conn) > 0)
-			;
-		berth_strbuf_append(&sb, conn->pending.buf ? conn->pending.buf : "",
-				    conn->pending.len);
-	}
-	if (ret < 0) {
-		berth_strbuf_release(&sb);
-		return -1;
-	}
-	berth_strbuf_append(&sb, "", 0);
-	*len = sb.len;
-	*out = berth_strbuf_steal(&sb);
-	return 0;
+	return berth_http_conn_read_body(conn, BERTH_CLI_CONN_MAX_BODY, out, len, err);
 }
 
-int berth_cli_wait_result(struct berth_cli_conn *wait)
+int berth_cli_wait_result(struct berth_http_conn *wait)
 {
 	cleanup_error berth_error_t err = NULL;
 	cleanup_free char *body = NULL;
@@ -460,7 +235,7 @@ void berth_cli_resize(struct berth_client *c, const char *resize_path)
 /* ---- the streamer ---- */
 
 struct streamer {
-	struct berth_cli_conn *conn;
+	struct berth_http_conn *conn;
 	const struct berth_cli_stream_opts *so;
 	struct berth_cli_demux demux;
 	unsigned char keys[16];
@@ -584,7 +359,7 @@ static int pump_input(struct streamer *s)
 
 static int pump_output(struct streamer *s, berth_error_t *err)
 {
-	ssize_t n = fill(s->conn);
+	ssize_t n = berth_http_conn_fill(s->conn);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
@@ -643,7 +418,7 @@ static int stream_loop(struct streamer *s, berth_error_t *err)
 	return 0;
 }
 
-int berth_cli_stream(struct berth_cli_conn *conn, const struct berth_cli_stream_opts *so,
+int berth_cli_stream(struct berth_http_conn *conn, const struct berth_cli_stream_opts *so,
 		     berth_error_t *err)
 {
 	struct streamer s = { .conn = conn, .so = so, .in_open = so->in, .out_open = true };

@@ -139,7 +139,7 @@ static int exec_interactive(struct berth_client *c, const struct exec_opts *o, c
 	cleanup_free char *rpath = xasprintf("/exec/%s/resize", id);
 	cleanup_free char *ipath = xasprintf("/exec/%s/json", id);
 	cleanup_free char *body = start_body(o);
-	struct berth_cli_conn conn = BERTH_CLI_CONN_INIT;
+	struct berth_http_conn conn = BERTH_HTTP_CONN_INIT;
 	struct berth_cli_stream_opts so = {
 		.tty = o->tty,
 		.in = o->interactive,
@@ -253,7 +253,7 @@ struct attach_state {
 	const struct attach_opts *o;
 	const char *name;
 	bool tty, in;
-	struct berth_cli_conn conn, wait;
+	struct berth_http_conn conn, wait;
 };
 
 static int attach_stream(struct attach_state *st, berth_error_t *err)
@@ -300,8 +300,8 @@ static int run_attach(struct berth_cli *cli, void *opts, const struct berth_strv
 		      berth_error_t *err)
 {
 	struct attach_state st = { .o = opts,
-				   .conn = BERTH_CLI_CONN_INIT,
-				   .wait = BERTH_CLI_CONN_INIT };
+				   .conn = BERTH_HTTP_CONN_INIT,
+				   .wait = BERTH_HTTP_CONN_INIT };
 	cleanup_free char *wpath = NULL;
 	json_t *info = NULL, *cfg;
 	int ret;

@@ -324,7 +324,7 @@ struct start_state {
 	struct berth_client *c; /* borrowed */
 	const char *id;		/* borrowed from the inspect result */
 	bool tty, in, rm;
-	struct berth_cli_conn attach, wait;
+	struct berth_http_conn attach, wait;
 };
 
 static int start_attached_flow(struct start_state *st, const struct start_opts *o,
@@ -376,7 +376,7 @@ static int start_attached_flow(struct start_state *st, const struct start_opts *
 static int start_attached(struct berth_cli *cli, const struct start_opts *o, const char *name,
 			  berth_error_t *err)
 {
-	struct start_state st = { .attach = BERTH_CLI_CONN_INIT, .wait = BERTH_CLI_CONN_INIT };
+	struct start_state st = { .attach = BERTH_HTTP_CONN_INIT, .wait = BERTH_HTTP_CONN_INIT };
 	cleanup_free char *path = berth_cli_container_path(name, "json");
 	json_t *info = NULL, *cfg;
 	int ret;

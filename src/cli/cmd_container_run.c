@@ -233,8 +233,8 @@ struct run_state {
 	struct create_ctx cx;
 	char *id; /* owned */
 	bool in, out, errs, tty;
-	struct berth_cli_conn attach;
-	struct berth_cli_conn wait;
+	struct berth_http_conn attach;
+	struct berth_http_conn wait;
 	int status;
 };
 
@@ -361,8 +361,8 @@ int berth_cli_cmd_run(struct berth_cli *cli, void *opts, const struct berth_strv
 {
 	const struct berth_cli_create_opts *o = opts;
 	struct run_state rs = { .cx = { .cli = cli, .o = o },
-				.attach = BERTH_CLI_CONN_INIT,
-				.wait = BERTH_CLI_CONN_INIT };
+				.attach = BERTH_HTTP_CONN_INIT,
+				.wait = BERTH_HTTP_CONN_INIT };
 	int ret;
 
 	if (args->n < 1)

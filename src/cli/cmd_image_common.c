@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,32 +21,29 @@
 #include "base/xalloc.h"
 #include "cli/format.h"
 #include "cli/image_internal.h"
+#include "http/conn.h"
 
-#define CONNECT_TIMEOUT_SECONDS 30L
-
-/* State of one transfer, shared with the libcurl callbacks. */
+/* State of one transfer, shared with the body sink. */
 struct xfer_state {
 	struct berth_cli_image_xfer *x; /* borrowed */
-	CURL *curl;			/* borrowed */
+	long status;			/* of the answer */
 	struct berth_strbuf error_body; /* owned: the body of a failed response */
 	struct berth_strbuf line;	/* owned: the incomplete line */
-	char *content_type;		/* owned */
 	bool too_big;			/* a streamed line over BERTH_CLIENT_MAX_LINE */
 	bool stopped;			/* the line callback ended the stream */
-	int io_errno;			/* a failed read of in_fd or write to out_fd */
-	const char *io_op;		/* "read" or "write" */
+	int io_errno;			/* a failed write to out_fd */
 };
 
-/* ---- libcurl callbacks ---- */
+/* ---- the body sink ---- */
 
-static size_t deliver_lines(struct xfer_state *st, const char *data, size_t len)
+static int deliver_lines(struct xfer_state *st, const char *data, size_t len)
 {
 	for (size_t i = 0; i < len && !st->stopped; i++) {
 		const struct berth_strbuf *l = &st->line;
 		if (data[i] != '\n') {
 			if (st->line.len >= BERTH_CLIENT_MAX_LINE) {
 				st->too_big = true;
-				return 0;
+				return -1;
 			}
 			berth_strbuf_append(&st->line, data + i, 1);
 			continue;
@@ -58,101 +54,32 @@ static size_t deliver_lines(struct xfer_state *st, const char *data, size_t len)
 			st->stopped = true;
 		berth_strbuf_reset(&st->line);
 	}
-	return st->stopped ? 0 : len;
+	return st->stopped ? -1 : 0;
 }
 
-static size_t write_fd(struct xfer_state *st, const char *data, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(st->x->out_fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st->io_errno = errno;
-			st->io_op = "write";
-			return 0;
-		}
-		done += (size_t)n;
-	}
-	return len;
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+static int on_body(const char *data, size_t len, void *user)
 {
 	struct xfer_state *st = user;
-	size_t len = size * nmemb;
-	long status = 0;
 
-	curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 400) { /* an error body is kept up to its limit, the rest dropped */
+	if (st->status >= 400) { /* an error body is kept up to its limit, the rest dropped */
 		size_t room = BERTH_CLIENT_MAX_ERROR_BODY - st->error_body.len;
 		berth_strbuf_append(&st->error_body, data, len < room ? len : room);
-		return len;
+		return 0;
 	}
-	if (st->x->out_fd >= 0)
-		return write_fd(st, data, len);
+	if (st->x->out_fd >= 0) {
+		if (berth_http_write_all(st->x->out_fd, data, len) < 0) {
+			st->io_errno = errno;
+			return -1;
+		}
+		return 0;
+	}
 	if (st->x->line_cb)
 		return deliver_lines(st, data, len);
 	if (st->x->data_cb && st->x->data_cb(data, len, st->x->cb_data) < 0) {
 		st->stopped = true;
-		return 0;
+		return -1;
 	}
-	return len;
-}
-
-/* The value of header NAME (with its colon) in DATA[0..LEN), trimmed; NULL
- * when the line is another header. Caller frees. */
-static char *header_value(const char *data, size_t len, const char *name)
-{
-	size_t n = strlen(name);
-	const char *v = data + n, *end = data + len;
-
-	if (len < n || strncasecmp(data, name, n) != 0)
-		return NULL;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	return xstrndup(v, (size_t)(end - v));
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct xfer_state *st = user;
-	size_t len = size * nmemb;
-	char *stat = header_value(data, len, "X-Docker-Container-Path-Stat:");
-	char *v;
-
-	if (stat) {
-		free(st->x->path_stat);
-		st->x->path_stat = stat;
-		return len;
-	}
-	v = header_value(data, len, "Content-Type:");
-	if (v == NULL)
-		return len;
-	free(st->content_type);
-	st->content_type = v;
-	st->x->json_body = strcmp(st->content_type, "application/json") == 0;
-	return len;
-}
-
-static size_t on_read(char *buf, size_t size, size_t nmemb, void *user)
-{
-	struct xfer_state *st = user;
-	ssize_t n;
-
-	do
-		n = read(st->x->in_fd, buf, size * nmemb);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		st->io_errno = errno;
-		st->io_op = "read";
-		return CURL_READFUNC_ABORT;
-	}
-	return (size_t)n;
+	return 0;
 }
 
 /* ---- the transfer ---- */
@@ -199,109 +126,55 @@ int berth_cli_image_http_error(long status, const char *content_type, const char
 	return ret;
 }
 
-/* The URL and socket of the client's host, with the API version. */
-static char *xfer_url(struct berth_client *c, const struct berth_cli_image_xfer *x,
-		      char **socket_path)
-{
-	const char *host = berth_client_host(c);
-	const char *version = berth_client_api_version(c);
-	const char *base = "localhost";
-
-	*socket_path = NULL;
-	if (strncmp(host, "unix://", 7) == 0)
-		*socket_path = xstrdup(host + 7);
-	else
-		base = host + strlen("tcp://");
-	return xasprintf("http://%s%s%s%s%s%s", base, *version ? "/v" : "", version, x->path,
-			 x->query && *x->query ? "?" : "", x->query ? x->query : "");
-}
-
-static struct curl_slist *xfer_setup(CURL *h, struct xfer_state *st, const char *url,
-				     const char *socket_path, char *errbuf)
-{
-	struct berth_cli_image_xfer *x = st->x;
-	struct curl_slist *headers = NULL;
-	cleanup_free char *auth = NULL;
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SECONDS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-	if (socket_path) {
-		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-		curl_easy_setopt(h, CURLOPT_PROXY, "");
-	}
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
-	if (strcmp(x->method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	if (x->registry_auth) {
-		auth = xasprintf("X-Registry-Auth: %s", x->registry_auth);
-		headers = curl_slist_append(headers, auth);
-	}
-	if (x->in_fd >= 0) {
-		/* the size is unknown (stdin): chunked, as the Go client */
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, st);
-		headers = curl_slist_append(headers, "Content-Type: application/x-tar");
-		headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
-	} else if (strcmp(x->method, "POST") == 0) {
-		/* no body, and the Go client's Content-Type for that */
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-		headers = curl_slist_append(headers, "Content-Type: text/plain");
-	}
-	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, st);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, st);
-	return headers;
-}
-
-static int xfer_failure(struct berth_client *c, CURLcode rc, struct xfer_state *st, const char *url,
-			const char *errbuf, berth_error_t *err)
-{
-	if (st->io_errno)
-		return berth_cli_image_syserr(err, st->io_errno, "%s", st->io_op);
-	if (st->too_big)
-		return berth_make_error(err, EFBIG, "stream line longer than %d bytes",
-					BERTH_CLIENT_MAX_LINE);
-	if (rc == CURLE_COULDNT_CONNECT)
-		return berth_make_error(
-		    err, ECONNREFUSED,
-		    "Cannot connect to the berth daemon at %s. Is the berth daemon running?",
-		    berth_client_host(c));
-	return berth_make_error(err, EIO, "error during connect: %s \"%s\": %s", st->x->method, url,
-				errbuf[0] ? errbuf : curl_easy_strerror(rc));
-}
-
 static int xfer_perform(struct berth_client *c, struct xfer_state *st, berth_error_t *err)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	cleanup_free char *socket_path = NULL;
-	cleanup_free char *url = xfer_url(c, st->x, &socket_path);
-	struct curl_slist *headers = xfer_setup(st->curl, st, url, socket_path, errbuf);
-	long status = 0;
-	CURLcode rc;
+	struct berth_cli_image_xfer *x = st->x;
+	const char *version = berth_client_api_version(c);
+	cleanup_free char *target = NULL;
+	cleanup_free char *auth = NULL;
+	const char *headers[2] = { NULL, NULL };
+	struct berth_http_request rq = { .method = x->method, .in_fd = x->in_fd };
+	struct berth_http_conn conn;
+	int r;
 
-	berth_log_debug("client: %s %s", st->x->method, url);
-	rc = curl_easy_perform(st->curl);
-	curl_slist_free_all(headers);
-	if (rc == CURLE_WRITE_ERROR && st->stopped)
-		rc = CURLE_OK;
-	if (rc != CURLE_OK)
-		return xfer_failure(c, rc, st, url, errbuf, err);
-	curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 400)
-		return berth_cli_image_http_error(status, st->content_type,
-						  st->error_body.buf ? st->error_body.buf : "",
-						  st->error_body.len, st->x->path, err);
-	if (st->x->line_cb && !st->stopped && st->line.len)
-		deliver_lines(st, "\n", 1); /* a last line without its newline */
-	return 0;
+	target = xasprintf("%s%s%s%s%s", *version ? "/v" : "", version, x->path,
+			   x->query && *x->query ? "?" : "", x->query ? x->query : "");
+	rq.target = target;
+	if (x->registry_auth) {
+		auth = xasprintf("X-Registry-Auth: %s", x->registry_auth);
+		headers[0] = auth;
+		rq.headers = headers;
+	}
+	if (x->in_fd >= 0) /* the size is unknown (stdin): chunked, as the Go client */
+		rq.content_type = "application/x-tar";
+	else if (strcmp(x->method, "POST") == 0) /* no body: the Go client's type for that */
+		rq.content_type = "text/plain";
+	if (berth_http_conn_open(berth_client_host(c), &rq, &conn, err) < 0)
+		return -1;
+	st->status = conn.status;
+	if (conn.path_stat) {
+		free(x->path_stat);
+		x->path_stat = steal_pointer(&conn.path_stat);
+	}
+	x->json_body = conn.content_type && strcmp(conn.content_type, "application/json") == 0;
+	r = berth_http_conn_body(&conn, on_body, st, err);
+	if (r < 0)
+		berth_error_wrap(err, "error during connect: %s \"%s\"", x->method, target);
+	else if (st->io_errno)
+		r = berth_cli_image_syserr(err, st->io_errno, "write");
+	else if (st->too_big)
+		r = berth_make_error(err, EFBIG, "stream line longer than %d bytes",
+				     BERTH_CLIENT_MAX_LINE);
+	else if (st->status >= 400)
+		r = berth_cli_image_http_error(st->status, conn.content_type,
+					       st->error_body.buf ? st->error_body.buf : "",
+					       st->error_body.len, x->path, err);
+	else if (x->line_cb && !st->stopped && st->line.len)
+		r = deliver_lines(st, "\n", 1) < 0 && !st->stopped ? -1 : 0; /* a last line */
+	else
+		r = 0;
+	berth_http_conn_close(&conn);
+	return r < 0 ? -1 : 0;
 }
 
 int berth_cli_image_xfer_run(struct berth_client *c, struct berth_cli_image_xfer *x,
@@ -312,14 +185,9 @@ int berth_cli_image_xfer_run(struct berth_client *c, struct berth_cli_image_xfer
 
 	if (berth_client_negotiate(c, err) < 0)
 		return -1;
-	st.curl = curl_easy_init();
-	if (st.curl == NULL)
-		return berth_make_error(err, ENOMEM, "cannot initialise libcurl");
 	ret = xfer_perform(c, &st, err);
-	curl_easy_cleanup(st.curl);
 	berth_strbuf_release(&st.error_body);
 	berth_strbuf_release(&st.line);
-	free(st.content_type);
 	return ret;
 }
 

@@ -16,14 +16,13 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "http/client.h"
+#include "http/conn.h"
 
 /* docker's exit statuses of run/exec for its own failures */
 #define BERTH_EXIT_DAEMON     125
 #define BERTH_EXIT_CANNOT_RUN 126
 #define BERTH_EXIT_NOT_FOUND  127
 
-/* Longest response head (status line and headers) read on a raw connection. */
-#define BERTH_CLI_CONN_MAX_HEAD (64 * 1024)
 /* Largest body read on a raw connection (errors and wait results). */
 #define BERTH_CLI_CONN_MAX_BODY (1024 * 1024)
 /* Largest env or label file read by --env-file and --label-file. */
@@ -98,37 +97,24 @@ int berth_cli_parse_go_duration(const char *s, int64_t *out, berth_error_t *err)
 
 /* ---- raw connections ---- */
 
-/* One HTTP exchange on a connection of its own, for the responses that are
- * not ordinary bodies: a hijacked stream (101 or 200 then raw bytes) or a
- * long poll (wait). Bytes read past the head stay in `pending`. */
-struct berth_cli_conn {
-	int fd;			     /* owned */
-	long status;		     /* of the response */
-	bool chunked;		     /* Transfer-Encoding: chunked */
-	int64_t content_length;	     /* -1 when not given */
-	char *content_type;	     /* owned, may be NULL */
-	struct berth_strbuf pending; /* owned: read past the head, not yet used */
-};
-
-#define BERTH_CLI_CONN_INIT                    \
-	{                                      \
-		.fd = -1, .content_length = -1 \
-	}
-
+/* One HTTP exchange on a connection of its own (http/conn.h), for the
+ * responses that are not ordinary bodies: a hijacked stream (101 or 200
+ * then raw bytes) or a long poll (wait). Bytes read past the head stay in
+ * `pending`. */
 /* Connects to the client's daemon (negotiating the version first), sends
  * METHOD /vX.Y PATH?QUERY with BODY (JSON, may be NULL), asking for a
  * hijacked connection when UPGRADE, and reads the response head. A status
  * >= 400 is docker's error ("Error response from daemon: ..."). */
 int berth_cli_conn_open(struct berth_client *c, const char *method, const char *path,
 			const char *query, const char *body, bool upgrade,
-			struct berth_cli_conn *out, berth_error_t *err);
+			struct berth_http_conn *out, berth_error_t *err);
 
 /* Reads the rest of the body (by Content-Length, chunks, or to EOF), at most
  * BERTH_CLI_CONN_MAX_BODY bytes, into *OUT (caller frees, NUL-terminated). */
-int berth_cli_conn_read_body(struct berth_cli_conn *conn, char **out, size_t *len,
+int berth_cli_conn_read_body(struct berth_http_conn *conn, char **out, size_t *len,
 			     berth_error_t *err);
 
-void berth_cli_conn_close(struct berth_cli_conn *conn);
+void berth_cli_conn_close(struct berth_http_conn *conn);
 
 /* ---- docker's stdcopy framing ---- */
 
@@ -165,7 +151,7 @@ struct berth_cli_stream_opts {
 	const char *kill_path; /* "/containers/ID/kill", NULL: no signal proxy */
 	/* a second connection to watch, the wait of run: when it answers,
 	 * *wait_status gets the exit code (125 on an error) */
-	struct berth_cli_conn *wait;
+	struct berth_http_conn *wait;
 	int *wait_status;
 };
 
@@ -173,12 +159,12 @@ struct berth_cli_stream_opts {
  * ends (or, without output, the input ends or the wait answers), as
  * docker's hijackedIOStreamer. Returns 0, 1 when the user typed the detach
  * keys, or < 0 on an I/O error. The terminal is restored before return. */
-int berth_cli_stream(struct berth_cli_conn *conn, const struct berth_cli_stream_opts *so,
+int berth_cli_stream(struct berth_http_conn *conn, const struct berth_cli_stream_opts *so,
 		     berth_error_t *err);
 
 /* Reads the result of a wait connection: StatusCode, or 125 (with the
  * error on stderr, as docker's logrus line) when it failed. */
-int berth_cli_wait_result(struct berth_cli_conn *wait);
+int berth_cli_wait_result(struct berth_http_conn *wait);
 
 /* Parses docker's detach keys ("ctrl-p,ctrl-q", "a,ctrl-@") into bytes;
  * returns the count or < 0 with term.ToBytes' message. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -14,9 +15,6 @@
 #include "cli/cli.h"
 #include "cli/cmds.h"
 #include "http/client.h"
-#ifdef BERTH_HAVE_DAEMON
-#include "daemon/daemon.h"
-#endif
 
 struct global_opts {
 	bool debug;
@@ -111,12 +109,48 @@ static const struct berth_command *find_command(const char *name)
 	return NULL;
 }
 
-static int run_daemon(int argc, char **argv)
+#ifdef BERTH_HAVE_DAEMON
+/* The daemon is its own binary, berthd, so that the CLI loads none of its
+ * libraries: next to ours, or in ../libexec/berth. */
+static char *find_daemon(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *dir, *p;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	dir = strrchr(self, '/');
+	if (dir)
+		*dir = '\0';
+	p = xasprintf("%s/berthd", self);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	p = xasprintf("%s/../libexec/berth/berthd", self);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+#endif
+
+/* ARGV is "berth daemon ..." whole: berthd gets it unchanged, so that the
+ * process still shows as `berth daemon ...`. */
+static int run_daemon(char **argv)
 {
 #ifdef BERTH_HAVE_DAEMON
-	return berth_daemon_main(argc, argv);
+	cleanup_free char *bin = find_daemon();
+
+	if (bin == NULL) {
+		fprintf(stderr, "berth: cannot find berthd next to the berth binary\n");
+		return 1;
+	}
+	execv(bin, argv);
+	fprintf(stderr, "berth: cannot run %s: %s\n", bin, strerror(errno));
+	return 1;
 #else
-	(void)argc;
 	(void)argv;
 	fprintf(stderr, "berth: this build has no daemon; run `berth daemon` from a Linux build\n");
 	return 1;
@@ -217,7 +251,7 @@ int main(int argc, char **argv)
 	/* the daemon has its own options (-H means listen there), so it gets
 	 * its arguments untouched */
 	if (argc > 1 && strcmp(argv[1], "daemon") == 0)
-		return run_daemon(argc - 1, argv + 1);
+		return run_daemon(argv);
 	ret = berth_opts_parse(global_options, BERTH_ARRAY_SIZE(global_options), argc - 1, argv + 1,
 			       false, &g, &args, &err);
 	if (ret < 0)

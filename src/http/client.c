@@ -1,13 +1,11 @@
-/* client.c: Docker Engine API client over libcurl (unix socket or TCP).
+/* client.c: Docker Engine API client over http/conn.c (unix socket or TCP).
  *
- * One easy handle per client, reused so that requests share a connection.
  * Buffered calls collect the body up to BERTH_CLIENT_MAX_BODY; streamed
  * calls cut the body into lines and hand each to a callback as it arrives,
  * unless the status says error, in which case the body is the error. */
 #include "config.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,30 +18,27 @@
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "http/client.h"
+#include "http/conn.h"
 
 /* The API version the Go client assumes when a server sends none. */
 #define FALLBACK_API_VERSION	"1.24"
 #define DEFAULT_TCP_PORT	"2375"
-#define CONNECT_TIMEOUT_SECONDS 30L
 
 struct berth_client {
 	char *host;	   /* owned: normalised, "unix:///p" or "tcp://h:p" */
-	char *socket_path; /* owned: the path for unix hosts, else NULL */
-	char *base_url;	   /* owned: "http://localhost" or "http://h:p" */
 	char version[32];  /* API version used in paths; "" when unversioned */
 	bool negotiated;   /* version settled (negotiated or pinned) */
 	bool downgraded;
-	CURL *curl; /* owned */
 };
 
-/* State of one transfer, shared with the libcurl callbacks. */
+/* State of one transfer, shared with the body sink. */
 struct transfer {
 	struct berth_strbuf body; /* owned: the buffered body or the error body */
 	struct berth_strbuf line; /* owned: the incomplete line when streaming */
 	size_t max_body;
 	bool too_big;
 	bool stopped;		 /* the line callback asked to stop */
-	CURL *curl;		 /* borrowed */
+	long status;		 /* of the answer */
 	berth_client_line_cb cb; /* NULL when buffering */
 	void *cb_data;
 	char *api_version;  /* owned: Api-Version header */
@@ -123,16 +118,6 @@ int berth_client_parse_host(const char *host, char **out, berth_error_t *err)
 
 /* ---- the client ---- */
 
-static void global_init(void)
-{
-	static bool done;
-
-	if (!done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = true;
-	}
-}
-
 struct berth_client *berth_client_new(const char *host, const char *api_version, berth_error_t *err)
 {
 	struct berth_client *c;
@@ -140,19 +125,7 @@ struct berth_client *berth_client_new(const char *host, const char *api_version,
 
 	if (berth_client_parse_host(host, &norm, err) < 0)
 		return NULL;
-	global_init();
 	c = xzalloc(sizeof(*c));
-	c->curl = curl_easy_init();
-	if (c->curl == NULL) {
-		free(c);
-		return berth_make_error(err, ENOMEM, "cannot initialise libcurl"), NULL;
-	}
-	if (strncmp(norm, "unix://", 7) == 0) {
-		c->socket_path = xstrdup(norm + 7);
-		c->base_url = xstrdup("http://localhost");
-	} else {
-		c->base_url = xasprintf("http://%s", norm + 6);
-	}
 	c->host = steal_pointer(&norm);
 	snprintf(c->version, sizeof(c->version), "%s", BERTH_API_VERSION);
 	if (api_version && *api_version) {
@@ -167,11 +140,7 @@ void berth_client_free(struct berth_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
 	free(c->host);
-	free(c->socket_path);
-	free(c->base_url);
 	free(c);
 }
 
@@ -199,7 +168,7 @@ void berth_response_release(struct berth_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* ---- libcurl callbacks ---- */
+/* ---- the body sink ---- */
 
 static void deliver_lines(struct transfer *t, const char *data, size_t len)
 {
@@ -220,57 +189,23 @@ static void deliver_lines(struct transfer *t, const char *data, size_t len)
 	}
 }
 
-/* The status is known once headers are in: a streamed call delivers lines
- * only on success, and collects an error body instead, since the daemon
- * reports a failure before the stream as an ordinary JSON error. */
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+/* A streamed call delivers lines only on success, and collects an error
+ * body instead, since the daemon reports a failure before the stream as an
+ * ordinary JSON error. */
+static int on_body(const char *data, size_t len, void *user)
 {
 	struct transfer *t = user;
-	size_t len = size * nmemb;
-	long status = 0;
 
-	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (t->cb && status < 400) {
+	if (t->cb && t->status < 400) {
 		deliver_lines(t, data, len);
-		return t->too_big || t->stopped ? 0 : len;
+		return t->too_big || t->stopped ? -1 : 0;
 	}
-	if (t->body.len + len > (status >= 400 ? BERTH_CLIENT_MAX_ERROR_BODY : t->max_body)) {
+	if (t->body.len + len > (t->status >= 400 ? BERTH_CLIENT_MAX_ERROR_BODY : t->max_body)) {
 		t->too_big = true;
-		return 0;
+		return -1;
 	}
 	berth_strbuf_append(&t->body, data, len);
-	return len;
-}
-
-/* Copies the value of header NAME from LINE into *OUT when it matches. */
-static void take_header(const char *line, size_t len, const char *name, char **out)
-{
-	size_t n = strlen(name);
-	const char *v, *end = line + len;
-
-	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
-		return;
-	for (v = line + n + 1; v < end && (*v == ' ' || *v == '\t'); v++)
-		;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	free(*out);
-	*out = xstrndup(v, (size_t)(end - v));
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct transfer *t = user;
-	size_t len = size * nmemb;
-
-	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) { /* a new response (after 100) */
-		free(t->api_version);
-		free(t->content_type);
-		t->api_version = t->content_type = NULL;
-	}
-	take_header(data, len, "Api-Version", &t->api_version);
-	take_header(data, len, "Content-Type", &t->content_type);
-	return len;
+	return 0;
 }
 
 /* ---- requests ---- */
@@ -283,100 +218,42 @@ static void transfer_release(struct transfer *t)
 	free(t->content_type);
 }
 
-/* docker tells "nothing listens" from "not allowed to connect"; curl keeps
- * the errno of the failed connect() for that. */
-static int connect_error(struct berth_client *c, CURLcode rc, berth_error_t *err)
-{
-	long os_errno = 0;
-
-	curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
-	if (os_errno == EACCES)
-		return berth_make_error(
-		    err, EACCES,
-		    "permission denied while trying to connect to the berth daemon socket at %s",
-		    c->host);
-	return berth_make_error(
-	    err, ECONNREFUSED,
-	    "Cannot connect to the berth daemon at %s. Is the berth daemon running?", c->host);
-}
-
-static int curl_failure(struct berth_client *c, CURLcode rc, struct transfer *t, const char *method,
-			const char *url, const char *errbuf, berth_error_t *err)
-{
-	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-	    rc == CURLE_COULDNT_RESOLVE_PROXY)
-		return connect_error(c, rc, err);
-	if (t->too_big && t->cb)
-		return berth_make_error(err, EFBIG, "stream line longer than %d bytes",
-					BERTH_CLIENT_MAX_LINE);
-	if (t->too_big)
-		return berth_make_error(err, EFBIG, "response body larger than %d bytes",
-					BERTH_CLIENT_MAX_BODY);
-	return berth_make_error(err, EIO, "error during connect: %s \"%s\": %s", method, url,
-				errbuf[0] ? errbuf : curl_easy_strerror(rc));
-}
-
-static struct curl_slist *set_options(struct berth_client *c, const char *method, const char *url,
-				      const char *body, struct transfer *t, char *errbuf)
-{
-	CURL *h = c->curl;
-	struct curl_slist *headers = NULL;
-
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SECONDS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-#endif
-	if (c->socket_path) {
-		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
-		curl_easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy for a local socket */
-	}
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	else
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	/* drop curl's "Expect: 100-continue"; the daemon answers at once */
-	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-	return headers;
-}
-
 /* One HTTP exchange. VERSIONED adds the /vX.Y prefix. */
 static int perform(struct berth_client *c, const char *method, const char *path, const char *query,
 		   const char *body, bool versioned, struct transfer *t, long *status,
 		   berth_error_t *err)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	cleanup_free char *url = NULL;
-	struct curl_slist *headers;
-	CURLcode rc;
+	cleanup_free char *target = NULL;
+	struct berth_http_conn conn;
+	struct berth_http_request rq = {
+		.method = method,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.content_type = body ? "application/json" : NULL,
+		.in_fd = -1,
+	};
+	int r;
 
-	url = xasprintf("%s%s%s%s%s%s", c->base_url, versioned && c->version[0] ? "/v" : "",
-			versioned ? c->version : "", path, query && *query ? "?" : "",
-			query ? query : "");
-	t->curl = c->curl;
-	headers = set_options(c, method, url, body, t, errbuf);
-	berth_log_debug("client: %s %s", method, url);
-	rc = curl_easy_perform(c->curl);
-	curl_slist_free_all(headers);
-	if (rc == CURLE_WRITE_ERROR && t->stopped)
-		rc = CURLE_OK; /* the callback ended the stream on purpose */
-	if (rc != CURLE_OK)
-		return curl_failure(c, rc, t, method, url, errbuf, err);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	target = xasprintf("%s%s%s%s%s", versioned && c->version[0] ? "/v" : "",
+			   versioned ? c->version : "", path, query && *query ? "?" : "",
+			   query ? query : "");
+	rq.target = target;
+	if (berth_http_conn_open(c->host, &rq, &conn, err) < 0)
+		return -1;
+	t->status = conn.status;
+	t->api_version = steal_pointer(&conn.api_version);
+	t->content_type = steal_pointer(&conn.content_type);
+	r = berth_http_conn_body(&conn, on_body, t, err);
+	berth_http_conn_close(&conn);
+	if (r < 0)
+		return berth_error_wrap(err, "error during connect: %s \"%s\"", method, target);
+	if (t->too_big && t->cb && t->status < 400)
+		return berth_make_error(err, EFBIG, "stream line longer than %d bytes",
+					BERTH_CLIENT_MAX_LINE);
+	if (t->too_big)
+		return berth_make_error(err, EFBIG, "response body larger than %d bytes",
+					BERTH_CLIENT_MAX_BODY);
+	*status = t->status;
 	return 0;
 }
 
