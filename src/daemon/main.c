@@ -2,6 +2,7 @@
  * file, signals, and the wiring of loop, engine and API server. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,11 +105,24 @@ static int write_pidfile(struct daemon *d, berth_error_t *err)
 	return 0;
 }
 
-/* Work in progress (downloads, unpacks) never survives a restart. */
+/* Work in progress (downloads, unpacks) never survives a restart. A
+ * container removed just before a crash may still have its rootfs mounted
+ * under tmp/rm-ID/: unmounted first, never deleted through. */
 static void clear_tmp(const char *root)
 {
 	cleanup_free char *tmp = xasprintf("%s/tmp", root);
 	berth_error_t err = NULL;
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "rm-", 3) == 0) {
+			cleanup_free char *rootfs = xasprintf("%s/%s/rootfs", tmp, de->d_name);
+			(void)umount2(rootfs, MNT_DETACH);
+		}
+	}
+	if (d)
+		closedir(d);
 
 	if (berth_fs_remove_tree_contents(tmp, &err) < 0) {
 		berth_log_warn("clean `%s`: %s", tmp, err->msg);

@@ -5,6 +5,7 @@
 #define BERTH_ENGINE_CONTAINER_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -57,6 +58,8 @@ struct container {
 	char *seccomp_bpf;   /* owned: the compiled filter of its spec, or NULL */
 	int64_t restart_delay_ms;
 	bool mounted;
+	bool unmounting;	  /* unmount_thread runs (crun_unmount_async) */
+	pthread_t unmount_thread; /* joined by crun_unmount_wait */
 	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */
 	bool removing;		/* rm after exit (AutoRemove) */
 	struct cwaiter *waiters;
@@ -84,6 +87,11 @@ int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err);
 void crun_adopt(struct berth_engine *e, struct container *c);
 void crun_release(struct berth_engine *e, struct container *c); /* runtime fields, at free */
 int crun_unmount(struct berth_engine *e, struct container *c);
+/* Unmounts the rootfs on a thread (an overlay's teardown costs a few ms at
+ * umount's return, which an exit need not wait for). */
+void crun_unmount_async(struct container *c);
+/* Waits for an unmount crun_unmount_async started, if any. */
+void crun_unmount_wait(struct container *c);
 int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err);
 void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed);
 bool crun_running(const struct container *c);

@@ -1308,7 +1308,12 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 static void *remove_thread(void *data)
 {
 	char *path = data;
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", path);
 	berth_error_t err = NULL;
+
+	/* the rootfs may still be mounted: cont_destroy leaves that to us */
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
 
 	if (berth_fs_remove_tree_contents(path, &err) < 0 || rmdir(path) < 0) {
 		berth_log_warn("removing %s: %s", path, err ? err->msg : strerror(errno));
@@ -1343,10 +1348,7 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 					"container %s: a copy or export is in progress, try again when "
 					"it ends",
 					c->id);
-	if (c->mounted && crun_unmount(e, c) < 0)
-		return berth_make_error(err, EBUSY, "unable to remove filesystem for %s: the root "
-						    "filesystem is busy",
-					c->id);
+	crun_unmount_wait(c);
 	if (sqlite3_prepare_v2(dbh(e), "DELETE FROM containers WHERE id = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
@@ -1356,13 +1358,17 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 	if (rc != SQLITE_DONE)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
 	/* the row is gone first: a crash now leaves files that the next start
-	 * removes. The directory moves to tmp/ (cleared at start) at once and
-	 * is deleted by a thread: `docker run --rm` waits for the removal */
+	 * removes. The directory moves to tmp/ (cleared at start) at once, its
+	 * rootfs mounted or not, and a thread unmounts and deletes it: `docker
+	 * run --rm` waits for the removal */
 	{
 		cleanup_free char *trash = xasprintf("%s/tmp/rm-%s", e->cfg.data_root, c->id);
 		if (rename(c->dir, trash) == 0) {
+			c->mounted = false;
 			remove_later(steal_pointer(&trash));
 		} else {
+			if (c->mounted)
+				(void)crun_unmount(e, c);
 			dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
 				berth_log_warn("container %s: removing its files: %s", c->id,

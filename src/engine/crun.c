@@ -101,6 +101,7 @@ int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err)
 	struct berth_strbuf lower = BERTH_STRBUF_INIT;
 	size_t i = json_array_size(c->layers);
 
+	crun_unmount_wait(c);
 	if (c->mounted || is_overlay(rootfs)) {
 		c->mounted = true;
 		return 0;
@@ -142,12 +143,46 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 	if (c->fs_users > 0)
 		return 0; /* carchive.c unmounts once its jobs are done */
 	(void)e;
+	crun_unmount_wait(c);
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
 		berth_log_warn("container %s: unmount rootfs: %s", c->id, strerror(errno));
 		return -1;
 	}
 	c->mounted = false;
 	return 0;
+}
+
+static void *unmount_thread(void *data)
+{
+	char *rootfs = data;
+
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
+	free(rootfs);
+	return NULL;
+}
+
+void crun_unmount_async(struct container *c)
+{
+	char *rootfs;
+
+	if (c->fs_users > 0 || !c->mounted)
+		return; /* carchive.c unmounts once its jobs are done */
+	crun_unmount_wait(c);
+	rootfs = cont_path(c, "rootfs");
+	c->mounted = false;
+	if (pthread_create(&c->unmount_thread, NULL, unmount_thread, rootfs) == 0)
+		c->unmounting = true;
+	else
+		unmount_thread(rootfs);
+}
+
+void crun_unmount_wait(struct container *c)
+{
+	if (!c->unmounting)
+		return;
+	pthread_join(c->unmount_thread, NULL);
+	c->unmounting = false;
 }
 
 /* Reads REL (e.g. "etc/passwd") inside ROOT without leaving it. NULL when
@@ -1118,6 +1153,7 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 {
 	char code[16];
 	int64_t ran;
+	bool destroy;
 
 	if (e == NULL)
 		e = the_engine;
@@ -1133,8 +1169,11 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	c->status = CS_EXITED;
 	c->pid = 0;
 	c->monitor_pid = 0;
-	if (c->mounted)
-		(void)crun_unmount(e, c);
+	/* a container about to be removed is unmounted with its removal */
+	destroy = c->removing ||
+		  (json_is_true(json_object_get(cont_hc(c), "AutoRemove")) && !restart_pending(c));
+	if (!destroy)
+		crun_unmount_async(c);
 	cio_on_exit(e, c);
 	if (c->oom_killed)
 		cont_event(e, c, "oom", NULL);
@@ -1155,8 +1194,7 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	crun_wake_waiters(e, c, false);
 	if (c->status == CS_RESTARTING)
 		return;
-	if (c->removing ||
-	    (json_is_true(json_object_get(cont_hc(c), "AutoRemove")) && !restart_pending(c))) {
+	if (destroy) {
 		berth_error_t err = NULL;
 		finish_stops(e, c);
 		if (cont_destroy(e, c, &err) < 0) {
@@ -1205,6 +1243,7 @@ void crun_release(struct berth_engine *e, struct container *c)
 	struct cstop *s;
 
 	unwatch_monitor(e, c);
+	crun_unmount_wait(c);
 	if (c->restart_timer) {
 		berth_loop_timer_cancel(e->loop, c->restart_timer);
 		c->restart_timer = 0;
