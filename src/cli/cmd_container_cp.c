@@ -25,6 +25,7 @@
 
 #include "base/cleanup.h"
 #include "base/xalloc.h"
+#include "cli/archive_dl.h"
 #include "cli/auth.h"
 #include "cli/cmds.h"
 #include "cli/container_internal.h"
@@ -998,7 +999,7 @@ static int run_cp(struct berth_cli *cli, void *opts, const struct berth_strv *ar
 	if (!sctr && !dctr)
 		return berth_make_error(err, EINVAL, "must specify at least one container source");
 	signal(SIGPIPE, SIG_IGN);
-	if (berth_cli_client(cli, &c, err) < 0)
+	if (berth_archive_dl_load(err) < 0 || berth_cli_client(cli, &c, err) < 0)
 		return -1;
 	if (sctr)
 		return copy_from(c, o, quiet, sctr, spath, dpath, err);
