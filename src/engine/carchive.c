@@ -1112,7 +1112,9 @@ static void job_release_fs(struct berth_carchive_job *j)
 		return;
 	j->fs_user = false;
 	if (c) {
-		if (--c->fs_users == 0 && !crun_running(c) && c->mounted)
+		/* a prepared container (crun_prepare_later) has its mount in use:
+		 * a second overlay on the same upper dir would not see its files */
+		if (--c->fs_users == 0 && !crun_running(c) && !c->prepared && c->mounted)
 			(void)crun_unmount(j->e, c);
 		return;
 	}

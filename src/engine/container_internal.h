@@ -57,6 +57,11 @@ struct container {
 	uint64_t stop_timer; /* SIGKILL when a stop's timeout runs out */
 	char *seccomp_bpf;   /* owned: the compiled filter of its spec, or NULL */
 	int64_t restart_delay_ms;
+	/* prepared at create (crun_prepare_later): a monitor that created the
+	 * container waits for the go on prep_start_fd */
+	bool prepared;
+	int prep_ready_fd, prep_start_fd;
+	uint64_t prep_timer; /* prepare, or its expiry */
 	bool mounted;
 	bool unmounting;	  /* unmount_thread runs (crun_unmount_async) */
 	pthread_t unmount_thread; /* joined by crun_unmount_wait */
@@ -92,6 +97,10 @@ int crun_unmount(struct berth_engine *e, struct container *c);
 void crun_unmount_async(struct container *c);
 /* Waits for an unmount crun_unmount_async started, if any. */
 void crun_unmount_wait(struct container *c);
+/* Prepares the start of C, just created, on the next loop round. */
+void crun_prepare_later(struct berth_engine *e, struct container *c);
+/* Lets a prepared monitor go (it undoes what it created) and waits for it. */
+void crun_unprepare(struct berth_engine *e, struct container *c);
 int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err);
 void crun_wake_waiters(struct berth_engine *e, struct container *c, bool removed);
 bool crun_running(const struct container *c);

@@ -873,6 +873,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 	c->next = e->containers;
 	e->containers = c;
 	cont_event(e, c, "create", NULL);
+	crun_prepare_later(e, c);
 	json_decref(image_cfg);
 	return json_pack("{s:s, s:o}", "Id", c->id, "Warnings", warnings);
 
@@ -1348,6 +1349,7 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 					"container %s: a copy or export is in progress, try again when "
 					"it ends",
 					c->id);
+	crun_unprepare(e, c);
 	crun_unmount_wait(c);
 	if (sqlite3_prepare_v2(dbh(e), "DELETE FROM containers WHERE id = ?", -1, &st, NULL) !=
 	    SQLITE_OK)

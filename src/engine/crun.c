@@ -688,17 +688,18 @@ fail:
 	return ret;
 }
 
-static int spawn_monitor(struct berth_engine *e, struct container *c, berth_error_t *err)
+/* Starts the monitor of C; it creates the container and reports on
+ * *READY, then waits for the go on *START. */
+static int launch_monitor(struct berth_engine *e, struct container *c, int *ready, int *start,
+			  berth_error_t *err)
 {
 	const json_t *hc = cont_hc(c);
 	const json_t *lc = json_object_get(hc, "LogConfig");
 	const char *log_type = json_string_value(json_object_get(lc, "Type"));
 	const char *max_size = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-size"));
 	const char *max_file = json_string_value(json_object_get(json_object_get(lc, "Config"), "max-file"));
-	int ready[2] = { -1, -1 }, start[2] = { -1, -1 };
 	struct argv a = { 0 };
 	cleanup_free char *sock = attach_socket_path(e, c);
-	json_t *rep;
 	int ret;
 
 	if (strlen(sock) >= 108)
@@ -753,16 +754,24 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 	if (json_is_true(json_object_get(c->request, "OpenStdin")))
 		arg(&a, xstrdup("--stdin"));
 	a.v[a.n] = NULL;
+	ret = crun_spawn_monitor(e, a.v, ready, start, err);
+	argv_release(&a);
+	return ret;
+}
 
-	if (crun_spawn_monitor(e, a.v, &ready[0], &start[1], err) < 0) {
-		ret = -1;
+/* Reads the monitor's report on READY and, when the container was
+ * created, records it as running and gives the go on START. Closes both.
+ * NO_REPORT_RET when the monitor went without a report. */
+#define NO_REPORT_RET (-2)
+static int monitor_go(struct berth_engine *e, struct container *c, int ready, int start,
+		      berth_error_t *err)
+{
+	json_t *rep = crun_read_line(ready, err);
+	int ret = NO_REPORT_RET;
+
+	if (rep == NULL)
 		goto out;
-	}
-	rep = crun_read_line(ready[0], err);
-	if (rep == NULL) {
-		ret = -1;
-		goto out;
-	}
+	ret = -1;
 	if (json_object_get(rep, "error")) {
 		ret = start_error(c, json_string_value(json_object_get(rep, "error")),
 				  (int)json_integer_value(json_object_get(rep, "errno")), err);
@@ -787,20 +796,22 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 	watch_monitor(e, c);
 	/* clients that attached before the start get everything */
 	cio_on_started(e, c);
-	if (write(start[1], "s", 1) != 1)
+	if (write(start, "s", 1) != 1)
 		berth_log_warn("container %s: start signal: %s", c->id, strerror(errno));
 	ret = 0;
 out:
-	argv_release(&a);
-	if (ready[0] >= 0)
-		close(ready[0]);
-	if (ready[1] >= 0)
-		close(ready[1]);
-	if (start[0] >= 0)
-		close(start[0]);
-	if (start[1] >= 0)
-		close(start[1]);
+	close(ready);
+	close(start);
 	return ret;
+}
+
+static int spawn_monitor(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	int ready, start;
+
+	if (launch_monitor(e, c, &ready, &start, err) < 0)
+		return -1;
+	return monitor_go(e, c, ready, start, err);
 }
 
 /* The engine a container belongs to: kept in a static, as the loop
@@ -915,12 +926,117 @@ static void autoremove_cb(void *data)
 	}
 }
 
+/* --- prepared starts ------------------------------------------------------------------------ */
+
+/* A container is prepared right after its creation: its rootfs mounted,
+ * its spec written and its monitor launched, which creates it (namespaces,
+ * mounts, cgroups) and waits for the go, while the client is still busy
+ * between create and start (the docker CLI attaches and sets up its wait
+ * first: several milliseconds). The start then only reads the report and
+ * gives the go. Nothing of it shows in the API: the container stays
+ * "created"; a start reports the errors a start would; an update, removal
+ * or shutdown, or PREPARE_TTL_MS without a start, lets the monitor go (it
+ * tears its container down when the go never comes). */
+#define PREPARE_TTL_MS	    10000
+#define UNPREPARE_WAIT_MS   2000
+
+static void prepare_expired_cb(void *data)
+{
+	struct container *c = data;
+
+	c->prep_timer = 0;
+	crun_unprepare(the_engine, c);
+	if (c->status == CS_CREATED && c->mounted)
+		(void)crun_unmount(the_engine, c);
+}
+
+static void prepare_cb(void *data)
+{
+	struct container *c = data;
+	struct berth_engine *e = the_engine;
+	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
+	berth_error_t err = NULL;
+
+	c->prep_timer = 0;
+	if (c->status != CS_CREATED || c->prepared || c->removing)
+		return;
+	(void)unlink(exitf);
+	(void)unlink(monf);
+	if (crun_mount(e, c, &err) < 0 || write_etc_files(c, &err) < 0 ||
+	    write_spec(e, c, &err) < 0 ||
+	    launch_monitor(e, c, &c->prep_ready_fd, &c->prep_start_fd, &err) < 0) {
+		/* the start does it again, and reports what fails */
+		berth_log_debug("container %s: not prepared: %s", c->id, err->msg);
+		berth_error_release(&err);
+		return;
+	}
+	c->prepared = true;
+	c->prep_timer = berth_loop_timer_add(e->loop, PREPARE_TTL_MS, prepare_expired_cb, c);
+}
+
+void crun_prepare_later(struct berth_engine *e, struct container *c)
+{
+	the_engine = e;
+	if (!c->prep_timer)
+		c->prep_timer = berth_loop_timer_add(e->loop, 0, prepare_cb, c);
+}
+
+/* Waits (bounded) for the monitor that reported REP to exit. */
+static void wait_monitor_gone(const json_t *rep)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(rep, "monitor_pid"));
+	cleanup_close int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+	if (pfd >= 0)
+		while (poll(&p, 1, UNPREPARE_WAIT_MS) < 0 && errno == EINTR)
+			;
+}
+
+void crun_unprepare(struct berth_engine *e, struct container *c)
+{
+	berth_error_t err = NULL;
+	json_t *rep;
+
+	if (c->prep_timer) {
+		berth_loop_timer_cancel(e->loop, c->prep_timer);
+		c->prep_timer = 0;
+	}
+	if (!c->prepared)
+		return;
+	c->prepared = false;
+	/* no go: the monitor kills what it created, removes its cgroup and
+	 * exits; waited for, since a new start reuses its paths */
+	close(c->prep_start_fd);
+	rep = crun_read_line(c->prep_ready_fd, &err);
+	close(c->prep_ready_fd);
+	if (rep)
+		wait_monitor_gone(rep);
+	json_decref(rep);
+	berth_error_release(&err);
+}
+
 int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
 	int ret;
 
 	the_engine = e;
+	if (c->prepared) {
+		berth_loop_timer_cancel(e->loop, c->prep_timer);
+		c->prep_timer = 0;
+		c->prepared = false;
+		ret = monitor_go(e, c, c->prep_ready_fd, c->prep_start_fd, err);
+		if (ret != NO_REPORT_RET)
+			goto started;
+		/* the prepared monitor is gone (killed?): start the usual way */
+		berth_log_warn("container %s: prepared start lost: %s", c->id, (*err)->msg);
+		berth_error_release(err);
+	}
+	if (c->prep_timer) { /* created and started in one loop round */
+		berth_loop_timer_cancel(e->loop, c->prep_timer);
+		c->prep_timer = 0;
+	}
 	(void)unlink(exitf);
 	(void)unlink(monf);
 	ret = crun_mount(e, c, err);
@@ -930,6 +1046,7 @@ int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 		ret = write_spec(e, c, err);
 	if (ret == 0)
 		ret = spawn_monitor(e, c, err);
+started:
 	if (ret < 0) {
 		if (c->mounted)
 			(void)crun_unmount(e, c);
@@ -1243,6 +1360,7 @@ void crun_release(struct berth_engine *e, struct container *c)
 	struct cstop *s;
 
 	unwatch_monitor(e, c);
+	crun_unprepare(e, c);
 	crun_unmount_wait(c);
 	if (c->restart_timer) {
 		berth_loop_timer_cancel(e->loop, c->restart_timer);

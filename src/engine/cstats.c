@@ -255,6 +255,7 @@ int berth_engine_container_update(struct berth_engine *e, const char *name, cons
 		return -1;
 	if (!json_is_object(body))
 		return berth_make_error(err, EINVAL, "update: the body must be an object");
+	crun_unprepare(e, c); /* its monitor applied the old limits: start afresh */
 	{
 		/* an update body is a HostConfig's resources */
 		json_t *as_create = json_pack("{s:O}", "HostConfig", body);

@@ -1118,6 +1118,56 @@ psn() { dk ps --filter "name=$CT_PREFIX" --format '{{.Names}}' "$@" | sort | tr 
 	assert_eq "$HTTP_STATUS" 404 "update of a missing container"
 }
 
+# ================================================================== prepared starts
+# berth prepares a start right after the create (its monitor creates the
+# container and waits); the API must not tell: what happens between create
+# and start still counts.
+@test "create, update, start: the start applies the limits of the update" {
+	local n
+	n=$(cname)
+	dk create --name "$n" -m 32m busybox sh -c \
+		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max' >/dev/null
+	run dk update --memory 48m --memory-swap 96m "$n"
+	assert_status 0
+	run dk start -a "$n"
+	assert_status 0
+	assert_eq "$output" 50331648 "memory limit seen by the container"
+}
+
+@test "create then rm: no monitor, mount or cgroup of the container is left" {
+	berth_only "its monitor, mounts and cgroups"
+	local n id
+	n=$(cname)
+	id=$(dk create --name "$n" busybox true)
+	wait_for 10 has_monitor "$id" ||
+		{ echo "no prepared monitor for $id" >&2; return 1; }
+	run dk rm "$n"
+	assert_status 0
+	wait_for 10 no_monitor "$id" ||
+		{ echo "the monitor of $id outlived its removal" >&2; return 1; }
+	run grep -c "$id" /proc/self/mountinfo
+	assert_eq "$output" 0 "mounts of $id"
+	[ ! -e "/sys/fs/cgroup/pids/berth/$id" ] && [ ! -e "/sys/fs/cgroup/berth/$id" ] ||
+		{ echo "the cgroup of $id is left" >&2; return 1; }
+}
+
+@test "a created container left alone for 10 s lets its prepared monitor go, and still starts" {
+	berth_only "its monitor and mounts"
+	local n id
+	n=$(cname)
+	id=$(dk create --name "$n" busybox echo late)
+	wait_for 10 has_monitor "$id" ||
+		{ echo "no prepared monitor for $id" >&2; return 1; }
+	wait_for 30 no_monitor "$id" ||
+		{ echo "the prepared monitor of $id is still there" >&2; return 1; }
+	run grep -c "$id/rootfs" /proc/self/mountinfo
+	assert_eq "$output" 0 "rootfs of an idle created container"
+	run dk start -a "$n"
+	assert_status 0
+	assert_eq "$output" late
+	assert_eq "$(insp "$n" '{{.State.Status}} {{.State.ExitCode}}')" "exited 0"
+}
+
 # ================================================================== resources
 @test "-m 16m with a memory hog: OOMKilled, exit 137" {
 	local n

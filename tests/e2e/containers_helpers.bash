@@ -238,8 +238,14 @@ cgroup_file() {
 	dk exec "$1" sh -c "cat /sys/fs/cgroup/$2/$3 2>/dev/null || cat /sys/fs/cgroup/$4"
 }
 
+# monitor_pids ID: the berth-monitor processes of container ID (the [b]
+# keeps pgrep from matching a shell whose command line names them).
+monitor_pids() { pgrep -f "[b]erth-monitor .*--id $1"; }
+has_monitor() { monitor_pids "$1" >/dev/null; }
+no_monitor() { ! monitor_pids "$1" >/dev/null; }
+
 # runtime_binaries: the host binaries a container escape would target: the
-# engine under test's own (berth, berth-oci, berth-monitor) or, for a
+# engine under test's own (berth, berthd, berth-oci, berth-monitor) or, for a
 # peer, the usual docker/containerd/runc ones that exist.
 runtime_binaries() {
 	local b
@@ -248,7 +254,7 @@ runtime_binaries() {
 			command -v "$b" 2>/dev/null
 		done | while read -r p; do readlink -f "$p"; done | sort -u
 	else
-		for b in "$BERTH" "$BERTH_BUILD/berth-oci" "$BERTH_BUILD/src/monitor/berth-monitor"; do
+		for b in "$BERTH" "$BERTH_BUILD/berthd" "$BERTH_BUILD/berth-oci" "$BERTH_BUILD/src/monitor/berth-monitor"; do
 			[ -f "$b" ] && readlink -f "$b"
 		done
 	fi

@@ -201,3 +201,21 @@ ticks_past() { [ "$(last_tick "$1")" -gt "$2" ]; }
 	dk stop -t 1 "$n" >/dev/null
 	wait_for 10 proc_gone "$pid"
 }
+
+# A container is prepared right after its create (its monitor creates it
+# and waits for the start); none of it may outlive a crash of the daemon.
+@test "restore: kill -9 of the daemon right after a create: the prepared monitor goes, the container starts after the restart" {
+	local n id
+	n=$(cname)
+	id=$(dk create --name "$n" busybox echo after-crash)
+	wait_for 10 has_monitor "$id" ||
+		{ echo "no prepared monitor for $id" >&2; return 1; }
+	kill_daemon_hard
+	wait_for 10 no_monitor "$id" ||
+		{ echo "the prepared monitor of $id outlived the daemon" >&2; return 1; }
+	start_env_daemon
+	assert_eq "$(insp "$n" '{{.State.Status}}')" created "State after the restart"
+	run dk start -a "$n"
+	assert_status 0
+	assert_eq "$output" after-crash
+}
