@@ -1,5 +1,7 @@
-/* digest.h: streaming SHA-256 (OpenSSL's EVP) and content digests as the
- * OCI specs write them: "sha256:<64 lowercase hex>". */
+/* digest.h: streaming SHA-256 and content digests as the OCI specs write
+ * them ("sha256:<64 lowercase hex>"), and base64: nettle's, which GnuTLS
+ * (under libmicrohttpd) loads anyway; OpenSSL's initialisation cost 1.4 MB
+ * of RSS in an idle daemon (docs/ARCHITECTURE.md). */
 #ifndef BERTH_BASE_DIGEST_H
 #define BERTH_BASE_DIGEST_H
 
@@ -31,5 +33,12 @@ static inline bool berth_digest_is_sha256(const char *s)
 			return false;
 	return true;
 }
+
+/* Standard base64 of DATA, padded, NUL-terminated (caller frees). */
+char *berth_base64_encode(const void *data, size_t len);
+
+/* Decodes standard, padded base64 TEXT[0..LEN); NULL when it is not.
+ * The result is NUL-terminated; *OUT_LEN excludes the NUL. */
+char *berth_base64_decode(const char *text, size_t len, size_t *out_len);
 
 #endif

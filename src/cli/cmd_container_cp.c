@@ -8,8 +8,6 @@
  * goes through a pipe, written or read by a thread of its own. */
 #include "config.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -25,7 +23,7 @@
 
 #include "base/cleanup.h"
 #include "base/xalloc.h"
-#include "cli/archive_dl.h"
+#include "base/archive_dl.h"
 #include "cli/auth.h"
 #include "cli/cmds.h"
 #include "cli/container_internal.h"

@@ -18,13 +18,10 @@
  * unpacker). */
 #include "config.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -39,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/archive_dl.h"
+#include "base/digest.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -200,8 +199,7 @@ char *berth_carchive_stat_header(const struct berth_path_stat *st)
 	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	n = strlen(text);
-	out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)text, (int)n);
+	out = berth_base64_encode(text, n);
 	return out;
 }
 
@@ -1134,6 +1132,7 @@ static void job_finish(struct berth_carchive_job *j)
 	berth_loop_del_fd(j->e->loop, j->watch);
 	j->watch = NULL;
 	job_release_fs(j);
+	berth_engine_trim_later(j->e);
 	for (pp = &jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
@@ -1519,6 +1518,8 @@ static int spawn(struct berth_carchive_job *j, berth_error_t *err)
  * On failure the job is freed. */
 static int job_start(struct berth_carchive_job *j, struct container *c, berth_error_t *err)
 {
+	if (berth_archive_dl_load(err) < 0)
+		goto fail;
 	if (j->kind != JOB_CHANGES) {
 		if (!c->mounted && crun_mount(j->e, c, err) < 0)
 			goto fail;

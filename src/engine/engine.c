@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,10 +134,28 @@ fail:
 	return NULL;
 }
 
+#define TRIM_DELAY_MS 2000
+
+static void trim_cb(void *data)
+{
+	struct berth_engine *e = data;
+
+	e->trim_timer = 0;
+	malloc_trim(0);
+}
+
+void berth_engine_trim_later(struct berth_engine *e)
+{
+	if (!e->trim_timer)
+		e->trim_timer = berth_loop_timer_add(e->loop, TRIM_DELAY_MS, trim_cb, e);
+}
+
 void berth_engine_free(struct berth_engine *e)
 {
 	if (e == NULL)
 		return;
+	if (e->trim_timer)
+		berth_loop_timer_cancel(e->loop, e->trim_timer);
 	berth_engine_image_jobs_stop(e);
 	berth_engine_containers_free(e);
 	berth_db_close(e->db);

@@ -19,7 +19,13 @@ struct berth_engine {
 	struct container *containers;	    /* owned: every container, newest first */
 	char *containers_dir;		    /* owned: <data-root>/containers */
 	char *monitor_path;		    /* owned: the berth-monitor binary */
+	uint64_t trim_timer;		    /* berth_engine_trim_later */
 };
+
+/* After work that grew the heap (a pull, a load, an archive): returns the
+ * free heap of every malloc arena to the system a little later, once, so
+ * that an idle daemon holds only what it uses. */
+void berth_engine_trim_later(struct berth_engine *e);
 
 /* Loads the containers of the store and adopts their running monitors
  * (start); frees them (shutdown: the containers run on). */

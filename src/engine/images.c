@@ -587,6 +587,7 @@ static void job_finish(void *data)
 		j->on_msg(j->data, json_incref(j->dist));
 	if (!j->detached)
 		j->on_done(j->data, j->err);
+	berth_engine_trim_later(j->e);
 	job_free(j);
 }
 

@@ -1,13 +1,12 @@
 #include "config.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/archive_dl.h"
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/strbuf.h"
@@ -154,6 +153,8 @@ static int save_image(struct archive *a, struct berth_store *s, const struct ber
 int berth_image_save(struct berth_store *store, const struct berth_saved_image *images, size_t n,
 		     int fd, berth_error_t *err)
 {
+	if (berth_archive_dl_load(err) < 0)
+		return -1;
 	struct archive *a = archive_write_new();
 	json_t *written = json_object(), *manifest = json_array(), *index = json_array();
 	cleanup_free char *mtext = NULL, *itext = NULL;
@@ -537,6 +538,8 @@ static int from_index_json(struct loader *l, json_t *index, struct berth_loaded_
 int berth_image_load(struct berth_store *store, const char *layers_dir, int fd,
 		     struct berth_loaded_image **out, size_t *n_out, berth_error_t *err)
 {
+	if (berth_archive_dl_load(err) < 0)
+		return -1;
 	struct loader l = { .store = store, .layers_dir = layers_dir };
 	struct archive *a = archive_read_new();
 	json_t *manifest = NULL, *index = NULL;

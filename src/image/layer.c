@@ -14,12 +14,9 @@
  * The final component is never followed: an existing entry is removed first
  * (unless both are directories) and files are created with O_EXCL. */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <isa-l/igzip_lib.h>
 #include <linux/limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
@@ -31,6 +28,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/archive_dl.h"
+#include "base/isal_dl.h"
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/fs.h"
@@ -1417,8 +1416,13 @@ int berth_layer_unpack_opts(berth_layer_read_cb read, void *data, int dest_dirfd
 			    const struct berth_layer_options *opts, struct berth_layer_stats *stats,
 			    berth_error_t *err)
 {
-	cleanup_unpack struct unpack *u = unpack_new(read, data, dest_dirfd, opts);
-	int ret = unpack_stream(u, err);
+	cleanup_unpack struct unpack *u = NULL;
+	int ret;
+
+	if (berth_archive_dl_load(err) < 0 || berth_isal_dl_load(err) < 0)
+		return -1;
+	u = unpack_new(read, data, dest_dirfd, opts);
+	ret = unpack_stream(u, err);
 
 	if (ret < 0)
 		return ret;
@@ -1455,8 +1459,11 @@ int berth_layer_open_dir_in_root(int root, const char *path)
 int berth_layer_untar(berth_layer_read_cb read, void *data, int root_dirfd,
 		      const struct berth_untar_options *o, berth_error_t *err)
 {
-	cleanup_unpack struct unpack *u = unpack_new(read, data, root_dirfd, NULL);
+	cleanup_unpack struct unpack *u = NULL;
 
+	if (berth_archive_dl_load(err) < 0 || berth_isal_dl_load(err) < 0)
+		return -1;
+	u = unpack_new(read, data, root_dirfd, NULL);
 	u->untar = o;
 	u->dest_abs = xasprintf("/%s", o->dest);
 	berth_sha256_free(u->hash);

@@ -2,9 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/curl_dl.h"
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/log.h"
@@ -43,40 +42,23 @@ struct berth_registry {
 
 /* --- X-Registry-Auth --------------------------------------------------------- */
 
+/* Go's base64.URLEncoding or StdEncoding, padded or not. */
 static char *b64_decode(const char *in, size_t *outlen)
 {
 	size_t n = strlen(in), i, padded = (n + 3) / 4 * 4;
 	cleanup_free char *s = xmalloc(padded + 1);
-	unsigned char *out;
-	int len;
 
 	for (i = 0; i < n; i++)
 		s[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
 	for (; i < padded; i++)
 		s[i] = '=';
 	s[padded] = '\0';
-	out = xmalloc(padded / 4 * 3 + 1);
-	len = EVP_DecodeBlock(out, (unsigned char *)s, (int)padded);
-	if (len < 0) {
-		free(out);
-		return NULL;
-	}
-	/* EVP_DecodeBlock counts the padding bytes as output */
-	while (padded > 0 && s[padded - 1] == '=' && len > 0) {
-		padded--;
-		len--;
-	}
-	out[len] = '\0';
-	*outlen = (size_t)len;
-	return (char *)out;
+	return berth_base64_decode(s, padded, outlen);
 }
 
 static char *b64_encode(const void *in, size_t len)
 {
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-	return out;
+	return berth_base64_encode(in, len);
 }
 
 static char *json_str_dup(json_t *o, const char *key)
@@ -264,7 +246,11 @@ struct berth_registry *berth_registry_new(const struct berth_registry_options *o
 					  const struct berth_registry_auth *auth, bool push,
 					  berth_error_t *err)
 {
-	struct berth_registry *r = xzalloc(sizeof(*r));
+	struct berth_registry *r;
+
+	if (berth_curl_dl_load(err) < 0)
+		return NULL;
+	r = xzalloc(sizeof(*r));
 
 	r->domain = xstrdup(domain);
 	r->repo = xstrdup(repo);
