@@ -12,7 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "base/error.h"
+#include "base/lazylib.h"
 
 #define BERTH_ARCHIVE_FUNCS(X)                                                                  \
 	X(archive_entry_atime)                                                                  \
@@ -98,19 +98,7 @@
 	X(archive_write_set_bytes_per_block)                                                    \
 	X(archive_write_set_format_pax_restricted)
 
-struct berth_archive_api {
-#define BERTH_ARCHIVE_MEMBER(f) __typeof__(f) *f;
-	BERTH_ARCHIVE_FUNCS(BERTH_ARCHIVE_MEMBER)
-#undef BERTH_ARCHIVE_MEMBER
-};
-
-/* Loads the library (once, thread-safe); EINVAL "cannot load ..." when it
- * is missing. Call it where an operation starts, to fail it cleanly. */
-int berth_archive_dl_load(berth_error_t *err);
-
-/* The loaded table, loading it first if needed (aborting with a message if
- * it cannot be: an entry point should have called berth_archive_dl_load). */
-struct berth_archive_api *berth_archive_api_get(void);
+BERTH_LAZYLIB_DECLARE(archive, ARCHIVE)
 
 /* From here on every listed function is called through the table (the
  * loader, base/lazylib.c, defines BERTH_LAZYLIB_LOADER to see the names). */

@@ -12,7 +12,7 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
-#include "base/error.h"
+#include "base/lazylib.h"
 
 #define BERTH_CURL_FUNCS(X)                                                                     \
 	X(curl_easy_cleanup)                                                                    \
@@ -26,19 +26,7 @@
 	X(curl_slist_append)                                                                    \
 	X(curl_slist_free_all)
 
-struct berth_curl_api {
-#define BERTH_CURL_MEMBER(f) __typeof__(f) *f;
-	BERTH_CURL_FUNCS(BERTH_CURL_MEMBER)
-#undef BERTH_CURL_MEMBER
-};
-
-/* Loads the library (once, thread-safe); EINVAL "cannot load ..." when it
- * is missing. Call it where an operation starts, to fail it cleanly. */
-int berth_curl_dl_load(berth_error_t *err);
-
-/* The loaded table, loading it first if needed (aborting with a message if
- * it cannot be: an entry point should have called berth_curl_dl_load). */
-struct berth_curl_api *berth_curl_api_get(void);
+BERTH_LAZYLIB_DECLARE(curl, CURL)
 
 /* From here on every listed function is called through the table (the
  * loader, base/lazylib.c, defines BERTH_LAZYLIB_LOADER to see the names). */

@@ -5,26 +5,14 @@
 
 #include <isa-l/igzip_lib.h>
 
-#include "base/error.h"
+#include "base/lazylib.h"
 
 #define BERTH_ISAL_FUNCS(X)                                                                     \
 	X(isal_inflate)                                                                         \
 	X(isal_inflate_init)                                                                    \
 	X(isal_inflate_reset)
 
-struct berth_isal_api {
-#define BERTH_ISAL_MEMBER(f) __typeof__(f) *f;
-	BERTH_ISAL_FUNCS(BERTH_ISAL_MEMBER)
-#undef BERTH_ISAL_MEMBER
-};
-
-/* Loads the library (once, thread-safe); EINVAL "cannot load ..." when it
- * is missing. Call it where an operation starts, to fail it cleanly. */
-int berth_isal_dl_load(berth_error_t *err);
-
-/* The loaded table, loading it first if needed (aborting with a message if
- * it cannot be: an entry point should have called berth_isal_dl_load). */
-struct berth_isal_api *berth_isal_api_get(void);
+BERTH_LAZYLIB_DECLARE(isal, ISAL)
 
 /* From here on every listed function is called through the table (the
  * loader, base/lazylib.c, defines BERTH_LAZYLIB_LOADER to see the names). */

@@ -26,6 +26,22 @@ int berth_lazylib_result(struct berth_lazylib *l, berth_error_t *err);
 /* TABLE, or abort() with L's error logged. */
 void *berth_lazylib_table(struct berth_lazylib *l, void *table);
 
+/* In <lib>_dl.h: the table of BERTH_<LIB>_FUNCS, and
+ *   int berth_<lib>_dl_load(berth_error_t *err): loads the library (once,
+ *     thread-safe); EINVAL "cannot load ..." when it is missing. Called
+ *     where an operation starts, to fail it cleanly.
+ *   struct berth_<lib>_api *berth_<lib>_api_get(void): the loaded table,
+ *     loading it first if needed (aborting with a message if it cannot be:
+ *     an entry point should have called berth_<lib>_dl_load). */
+#define BERTH_LAZYLIB_MEMBER(f) __typeof__(f) *f;
+#define BERTH_LAZYLIB_DECLARE(lib, LIB)                                                          \
+	struct berth_##lib##_api {                                                               \
+		BERTH_##LIB##_FUNCS(BERTH_LAZYLIB_MEMBER)                                        \
+	};                                                                                       \
+	int berth_##lib##_dl_load(berth_error_t *err);                                           \
+	struct berth_##lib##_api *berth_##lib##_api_get(void);
+
+/* In the one .c file of a library: its loader. */
 #define BERTH_LAZYLIB_DEFINE(lib, LIB, SONAME)                                                   \
 	static struct berth_##lib##_api lib##_api;                                               \
 	static struct berth_lazylib lib##_lib = { .soname = SONAME, .once = PTHREAD_ONCE_INIT }; \
