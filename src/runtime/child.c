@@ -56,10 +56,21 @@ int berth_rt_child_wait_go(struct berth_rt_child *c, berth_error_t *err)
 	struct berth_rt_sync_hdr h;
 
 	while (!c->got_go) {
-		int r = berth_rt_sync_recv(c->sync_fd, &h, NULL, 0, NULL);
+		int fd = -1;
+		int r = berth_rt_sync_recv(c->sync_fd, &h, NULL, 0, &fd);
 		if (r <= 0)
 			return berth_make_error(err, r == 0 ? EPIPE : errno,
 						"sync: the runtime went away");
+		if (h.type == SYNC_JOIN && fd >= 0) {
+			/* "0": this thread, the process's only one */
+			ssize_t n = write(fd, "0", 1);
+			int e = errno;
+			close(fd);
+			if (n != 1)
+				return berth_make_error(err, e, "join cgroup: %s", strerror(e));
+		} else if (fd >= 0) {
+			close(fd);
+		}
 		c->got_go = h.type == SYNC_GO;
 	}
 	return 0;

@@ -315,9 +315,29 @@ static int place_in_cgroup(struct create_ctx *x, berth_error_t *err)
 	const char *root = x->opts->cgroup_root ? x->opts->cgroup_root : "/sys/fs/cgroup";
 	cleanup_json json_t *res = with_device_rules(x->spec);
 
-	x->cgroup = berth_cgroup_create(root, path, res ? res : x->spec->resources, x->pid, err);
+	int fds[32]; /* a tasks file per v1 hierarchy (cgroup.c allows 32) */
+	ssize_t n;
+
+	x->cgroup = berth_cgroup_create(root, path, res ? res : x->spec->resources, 0, err);
 	if (x->cgroup == NULL)
 		return berth_error_wrap(err, "cgroup `%s`", path);
+	/* v2: moved from here; v1: the child moves itself (SYNC_JOIN), which
+	 * spares the RCU grace period a move of another process costs */
+	if (berth_cgroup_enter_v2(x->cgroup, x->pid, err) < 0)
+		return berth_error_wrap(err, "cgroup `%s`", path);
+	n = berth_cgroup_v1_task_fds(x->cgroup, fds, BERTH_ARRAY_SIZE(fds), err);
+	if (n < 0)
+		return berth_error_wrap(err, "cgroup `%s`", path);
+	for (ssize_t i = 0; i < n; i++) {
+		int r = berth_rt_sync_send(x->parent_sync, SYNC_JOIN, 0, NULL, fds[i]);
+		int e = errno;
+		close(fds[i]);
+		if (r < 0 && e != EPIPE && e != ECONNRESET) {
+			while (++i < n)
+				close(fds[i]);
+			return berth_make_error(err, e, "sync: %s", strerror(e));
+		}
+	}
 	/* a child that failed already has its error waiting for converse() */
 	if (berth_rt_sync_send(x->parent_sync, SYNC_GO, 0, NULL, -1) < 0 && errno != EPIPE &&
 	    errno != ECONNRESET)

@@ -32,6 +32,7 @@ enum berth_rt_sync_type {
 	SYNC_READY,	  /* child → parent: blocked on the exec FIFO */
 	SYNC_EXEC,	  /* child → parent: about to exec the trampoline */
 	SYNC_EXEC_FAILED, /* trampoline → parent: code = errno of the program's execve */
+	SYNC_JOIN,	  /* parent → child: a v1 `tasks` file (SCM_RIGHTS) to write "0" to */
 };
 
 struct berth_rt_sync_hdr {

@@ -1181,6 +1181,47 @@ static int enter(struct berth_cgroup *cg, pid_t pid, berth_error_t *err)
 	return 0;
 }
 
+int berth_cgroup_enter_v2(struct berth_cgroup *cg, pid_t pid, berth_error_t *err)
+{
+	for (size_t i = 0; pid > 0 && i < cg->n_hier; i++) {
+		struct berth_cgroup_hier *h = &cg->hier[i];
+		int ret;
+
+		if (h->fd >= 0 && h->v2 &&
+		    (ret = berth_cg_writef(h->fd, h->dir, "cgroup.procs", err, "%d", (int)pid)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+ssize_t berth_cgroup_v1_task_fds(struct berth_cgroup *cg, int *fds, size_t max,
+				 berth_error_t *err)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		struct berth_cgroup_hier *h = &cg->hier[i];
+
+		if (h->fd < 0 || h->v2)
+			continue;
+		if (n == max) {
+			while (n > 0)
+				close(fds[--n]);
+			return berth_make_error(err, E2BIG, "more than %zu cgroup v1 hierarchies",
+						max);
+		}
+		fds[n] = openat(h->fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fds[n] < 0) {
+			int e = errno;
+			while (n > 0)
+				close(fds[--n]);
+			return berth_make_error(err, e, "open `%s/tasks`: %s", h->dir, strerror(e));
+		}
+		n++;
+	}
+	return (ssize_t)n;
+}
+
 /* rmdir of the container's directory in H (children first); ENOENT is
  * fine. */
 static int remove_dir(struct berth_cgroup_hier *h, const char *path, uint64_t deadline,

@@ -26,6 +26,15 @@ struct berth_cgroup;
  * directories it made are removed again (best effort). */
 struct berth_cgroup *berth_cgroup_create(const char *root, const char *path,
 					 const json_t *resources, pid_t pid, berth_error_t *err);
+/* Moves PID into CG's cgroup v2 hierarchy only (0 or no v2 one: nothing). */
+int berth_cgroup_enter_v2(struct berth_cgroup *cg, pid_t pid, berth_error_t *err);
+/* Opens (write-only, close-on-exec) the `tasks` file of each of CG's
+ * cgroup v1 hierarchies into FDS (at most MAX); returns how many. A single
+ * thread writing "0" there moves itself without the global threadgroup
+ * lock, whose write side waits for an RCU grace period (~8-11 ms) on every
+ * cgroup.procs write unless the hierarchy is mounted with favordynmods. */
+ssize_t berth_cgroup_v1_task_fds(struct berth_cgroup *cg, int *fds, size_t max,
+				 berth_error_t *err);
 /* Opens an existing cgroup (after a daemon restart), without changing it.
  * ENOENT when no hierarchy has it. */
 struct berth_cgroup *berth_cgroup_open(const char *root, const char *path, berth_error_t *err);
