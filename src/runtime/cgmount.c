@@ -201,7 +201,11 @@ int berth_cgmount_join(pid_t pid, berth_error_t *err)
 	if (berth_cgmount_of(pid, &v, &n, err) < 0)
 		return -1;
 	for (i = 0; i < n && ret == 0; i++) {
-		cleanup_free char *procs = xasprintf("%s/cgroup.procs", v[i].dir);
+		/* v1: `tasks` moves just this thread, the caller's only one, which
+		 * spares the global lock cgroup.procs takes (and its RCU grace
+		 * period, container.c's place_in_cgroup) */
+		cleanup_free char *procs =
+		    xasprintf("%s/%s", v[i].dir, v[i].v2 ? "cgroup.procs" : "tasks");
 		cleanup_close int fd = open(procs, O_WRONLY | O_CLOEXEC);
 
 		if (fd < 0 || write(fd, "0", 1) != 1)

@@ -23,7 +23,7 @@ struct berth_cgmount {
 int berth_cgmount_of(pid_t pid, struct berth_cgmount **out, size_t *n, berth_error_t *err);
 void berth_cgmount_free(struct berth_cgmount *v, size_t n);
 
-/* Moves the caller into every cgroup of PID (for exec). */
+/* Moves the caller, single-threaded, into every cgroup of PID (for exec). */
 int berth_cgmount_join(pid_t pid, berth_error_t *err);
 
 #endif
