@@ -1307,7 +1307,10 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 		c->restart_timer =
 		    berth_loop_timer_add(e->loop, c->restart_delay_ms, restart_cb, c);
 	}
-	(void)cont_save(e, c, NULL);
+	/* a container about to be removed is not saved as exited first: its
+	 * row goes at once (a crash in between finds its exit file again) */
+	if (!destroy || c->fs_users > 0)
+		(void)cont_save(e, c, NULL);
 	crun_wake_waiters(e, c, false);
 	if (c->status == CS_RESTARTING)
 		return;
