@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct create_ctx {
 	int parent_sync; /* our end */
 	pid_t pid;
 	struct berth_cgroup *cgroup;
+	bool cgroup_entered; /* born in it (CLONE_INTO_CGROUP) */
 	char rootfs[PATH_MAX];
 	bool saw_exec;
 };
@@ -90,6 +92,31 @@ static int pidns_for_child(const struct berth_spec *spec, int join_fd, int *own,
 	return 0;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args up to `cgroup` (Linux 5.7). */
+struct rt_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+	    set_tid, set_tid_size, cgroup;
+};
+
+/* fork(), but the child is born in the cgroup directory CGROUP_FD (clone3
+ * with CLONE_INTO_CGROUP): no migration afterwards, whose lock waits for
+ * an RCU grace period. -1 with errno when the kernel cannot (ENOSYS,
+ * EINVAL, E2BIG before 5.7): the caller forks and moves it instead.
+ * (glibc's own tid cache stays the parent's in the child; raise() and
+ * abort() ask the kernel for the tid, so nothing the child does uses it.) */
+static pid_t fork_into_cgroup(int cgroup_fd)
+{
+	struct rt_clone_args a = { .flags = CLONE_INTO_CGROUP,
+				   .exit_signal = SIGCHLD,
+				   .cgroup = (uint64_t)cgroup_fd };
+
+	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+}
+
 /* The child is born non-dumpable (dmz.c, door 1): set here, before the
  * fork, so there is no instant in which it is both in the container's pid
  * namespace and dumpable; the parent's own flag comes back after. */
@@ -97,11 +124,18 @@ static int fork_child(struct create_ctx *x, int pid_join_fd, berth_error_t *err)
 {
 	cleanup_close int own = -1;
 	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	int cgfd = x->cgroup ? berth_cgroup_v2_fd(x->cgroup) : -1;
 
 	if (pidns_for_child(x->spec, pid_join_fd, &own, err) < 0)
 		return -1;
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	x->pid = fork();
+	x->pid = -1;
+	if (cgfd >= 0) {
+		x->pid = fork_into_cgroup(cgfd);
+		x->cgroup_entered = x->pid >= 0;
+	}
+	if (x->pid < 0)
+		x->pid = fork();
 	if (x->pid == 0) {
 		close(x->parent_sync);
 		berth_rt_child_main(&x->child);
@@ -309,21 +343,43 @@ static json_t *with_device_rules(const struct berth_spec *spec)
 	return res;
 }
 
+static const char *cgroup_root(const struct create_ctx *x)
+{
+	return x->opts->cgroup_root ? x->opts->cgroup_root : "/sys/fs/cgroup";
+}
+
+/* Makes the container's cgroup (with its limits), no process in it yet. */
+static int create_cgroup(struct create_ctx *x, berth_error_t *err)
+{
+	cleanup_free char *path = berth_runtime_cgroup_path(x->spec, x->opts->id);
+	cleanup_json json_t *res = with_device_rules(x->spec);
+
+	x->cgroup =
+	    berth_cgroup_create(cgroup_root(x), path, res ? res : x->spec->resources, 0, err);
+	return x->cgroup ? 0 : berth_error_wrap(err, "cgroup `%s`", path);
+}
+
+/* A pure cgroup v2 host: the cgroup is made before the child, which is
+ * born in it (fork_child). Elsewhere it is made while the child sets up. */
+static int create_cgroup_early(struct create_ctx *x, berth_error_t *err)
+{
+	if (berth_cgroup_host_version(cgroup_root(x)) != 2)
+		return 0;
+	return create_cgroup(x, err);
+}
+
 static int place_in_cgroup(struct create_ctx *x, berth_error_t *err)
 {
 	cleanup_free char *path = berth_runtime_cgroup_path(x->spec, x->opts->id);
-	const char *root = x->opts->cgroup_root ? x->opts->cgroup_root : "/sys/fs/cgroup";
-	cleanup_json json_t *res = with_device_rules(x->spec);
-
 	int fds[32]; /* a tasks file per v1 hierarchy (cgroup.c allows 32) */
 	ssize_t n;
 
-	x->cgroup = berth_cgroup_create(root, path, res ? res : x->spec->resources, 0, err);
-	if (x->cgroup == NULL)
-		return berth_error_wrap(err, "cgroup `%s`", path);
-	/* v2: moved from here; v1: the child moves itself (SYNC_JOIN), which
-	 * spares the RCU grace period a move of another process costs */
-	if (berth_cgroup_enter_v2(x->cgroup, x->pid, err) < 0)
+	if (x->cgroup == NULL && create_cgroup(x, err) < 0)
+		return -1;
+	/* v2: moved from here unless born there; v1: the child moves itself
+	 * (SYNC_JOIN), which spares the RCU grace period a move of another
+	 * process costs */
+	if (!x->cgroup_entered && berth_cgroup_enter_v2(x->cgroup, x->pid, err) < 0)
 		return berth_error_wrap(err, "cgroup `%s`", path);
 	n = berth_cgroup_v1_task_fds(x->cgroup, fds, BERTH_ARRAY_SIZE(fds), err);
 	if (n < 0)
@@ -416,6 +472,8 @@ int berth_runtime_create(const struct berth_spec *spec, const struct berth_runti
 			ret = berth_make_error(err, errno, "open `%s`: %s", opts->exec_fifo,
 					       strerror(errno));
 	}
+	if (ret == 0)
+		ret = create_cgroup_early(&x, err);
 	if (ret == 0)
 		ret = fork_child(&x, x.child.ns_fds[BERTH_NS_PID], err);
 	if (ret == 0)

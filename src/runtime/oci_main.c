@@ -47,7 +47,8 @@ static struct {
 	const char *log_path;
 	bool log_json;
 	FILE *log;
-} G = { .root = OCI_DEFAULT_ROOT };
+	const char *cgroup_root; /* --cgroup-root: the cgroup mount used */
+} G = { .root = OCI_DEFAULT_ROOT, .cgroup_root = "/sys/fs/cgroup" };
 
 /* ------------------------------------------------------------ reporting */
 
@@ -432,6 +433,7 @@ static int do_create(const struct create_args *a, const char *id, enum create_mo
 	o.preserve_fds = a->preserve_fds;
 	o.no_pivot = a->no_pivot;
 	o.no_new_keyring = a->no_new_keyring;
+	o.cgroup_root = G.cgroup_root;
 	o.warn = warn_cb;
 	ret = 0;
 	if (mode != MODE_RUN) {
@@ -617,7 +619,7 @@ static int cmd_state(int argc, char **argv)
 
 static struct berth_cgroup *open_cgroup(const struct berth_oci_state *s, berth_error_t *err)
 {
-	return berth_cgroup_open("/sys/fs/cgroup", s->cgroup_path, err);
+	return berth_cgroup_open(G.cgroup_root, s->cgroup_path, err);
 }
 
 static int kill_all(const struct berth_oci_state *s, int sig, berth_error_t *err)
@@ -1172,7 +1174,8 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: berth-oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND "
+	fprintf(f, "Usage: berth-oci [--root DIR] [--log FILE] [--log-format text|json] "
+		   "[--cgroup-root DIR] COMMAND "
 		   "[ARGS...]\n\nCommands:\n");
 	for (i = 0; i < BERTH_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
@@ -1193,6 +1196,7 @@ static const struct option global_opts[] = {
 	{ "rootless", required_argument, NULL, 'n' }, /* accepted, not used */
 	{ "criu", required_argument, NULL, 'n' },
 	{ "cgroup-manager", required_argument, NULL, 'm' },
+	{ "cgroup-root", required_argument, NULL, 'C' },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -1210,6 +1214,9 @@ static int parse_global(int argc, char **argv)
 			break;
 		case 'l':
 			G.log_path = optarg;
+			break;
+		case 'C':
+			G.cgroup_root = optarg;
 			break;
 		case 'F':
 			G.log_json = strcmp(optarg, "json") == 0;

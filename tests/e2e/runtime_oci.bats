@@ -267,6 +267,28 @@ wait_status() { # ID STATUS: poll `state` for up to 5 s
 	[[ "$output" == *":/berth-e2e/x$ID"* ]]
 }
 
+# cgroup v2: the init is born in its cgroup (clone3 with CLONE_INTO_CGROUP),
+# never moved into it. On a hybrid host the cgroup2 mount without
+# controllers (/sys/fs/cgroup/unified) stands in for a v2 host.
+@test "cgroup v2: the init is born in /berth/<id> with clone3 CLONE_INTO_CGROUP; removed after run" {
+	local v2=""
+	for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		if [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+			v2=$d
+			break
+		fi
+	done
+	[ -n "$v2" ] || skip "no cgroup2 mount on this host"
+	command -v strace >/dev/null || skip "strace is not installed"
+	cfg '.process.args = ["/init", "cat", "/proc/self/cgroup"] | del(.linux.resources)'
+	run strace -f -e trace=clone3 -o "$T/clone.trace" "$OCI" --root "$STATE" --cgroup-root "$v2" run -b "$B" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0::/berth/$ID"* ]]
+	grep -q "CLONE_INTO_CGROUP" "$T/clone.trace" || { cat "$T/clone.trace"; return 1; }
+	[ ! -d "$v2/berth/$ID" ]
+}
+
 # ------------------------------------------------------------------ isolation
 
 @test "isolation: no host processes are visible" {

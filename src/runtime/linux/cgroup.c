@@ -1181,6 +1181,13 @@ static int enter(struct berth_cgroup *cg, pid_t pid, berth_error_t *err)
 	return 0;
 }
 
+int berth_cgroup_v2_fd(const struct berth_cgroup *cg)
+{
+	if (cg->version != 2 || cg->n_hier != 1 || !cg->hier[0].v2)
+		return -1;
+	return cg->hier[0].fd;
+}
+
 int berth_cgroup_enter_v2(struct berth_cgroup *cg, pid_t pid, berth_error_t *err)
 {
 	for (size_t i = 0; pid > 0 && i < cg->n_hier; i++) {

@@ -26,6 +26,9 @@ struct berth_cgroup;
  * directories it made are removed again (best effort). */
 struct berth_cgroup *berth_cgroup_create(const char *root, const char *path,
 					 const json_t *resources, pid_t pid, berth_error_t *err);
+/* The directory fd of CG when it lives on a pure cgroup v2 host (its one
+ * hierarchy), for clone3's CLONE_INTO_CGROUP; -1 otherwise. Borrowed. */
+int berth_cgroup_v2_fd(const struct berth_cgroup *cg);
 /* Moves PID into CG's cgroup v2 hierarchy only (0 or no v2 one: nothing). */
 int berth_cgroup_enter_v2(struct berth_cgroup *cg, pid_t pid, berth_error_t *err);
 /* Opens (write-only, close-on-exec) the `tasks` file of each of CG's
