@@ -7,7 +7,7 @@
  * Every operation works on created, running, paused and stopped
  * containers: the rootfs is mounted for it when it is not, and unmounted
  * at the end when the container does not run; a count of users in the
- * container keeps a stop meanwhile from unmounting it. The filesystem work
+ * container keeps a stop meanwhile from cleaning it. The filesystem work
  * runs on a worker thread in a mount namespace of its own, where the
  * container's hostname, hosts and resolv.conf are bind-mounted over the
  * rootfs as the container sees them (docker's container filesystem view).

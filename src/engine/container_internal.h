@@ -63,8 +63,8 @@ struct container {
 	int prep_ready_fd, prep_start_fd;
 	uint64_t prep_timer; /* prepare, or its expiry */
 	bool mounted;
-	bool unmounting;	  /* unmount_thread runs (crun_unmount_async) */
-	pthread_t unmount_thread; /* joined by crun_unmount_wait */
+	bool cleaning;		  /* cleanup_thread runs (crun_cleanup_async) */
+	pthread_t cleanup_thread; /* joined by crun_cleanup_wait */
 	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */
 	bool removing;		/* rm after exit (AutoRemove) */
 	struct cwaiter *waiters;
@@ -92,11 +92,15 @@ int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err);
 void crun_adopt(struct berth_engine *e, struct container *c);
 void crun_release(struct berth_engine *e, struct container *c); /* runtime fields, at free */
 int crun_unmount(struct berth_engine *e, struct container *c);
-/* Unmounts the rootfs on a thread (an overlay's teardown costs a few ms at
- * umount's return, which an exit need not wait for). */
-void crun_unmount_async(struct container *c);
-/* Waits for an unmount crun_unmount_async started, if any. */
-void crun_unmount_wait(struct container *c);
+/* After an exit, on a thread: unmounts the rootfs (an overlay's teardown
+ * costs a few ms at umount's return) and removes the cgroup (the monitor
+ * runs with --leave-cgroup, to report the exit sooner). */
+void crun_cleanup_async(struct berth_engine *e, struct container *c);
+/* Waits for what crun_cleanup_async started, if anything. */
+void crun_cleanup_wait(struct container *c);
+/* Removes the cgroup PATH under ROOT (gone already: nothing), warning on
+ * failure. */
+void crun_remove_cgroup(const char *root, const char *path);
 /* Prepares the start of C, just created, on the next loop round. */
 void crun_prepare_later(struct berth_engine *e, struct container *c);
 /* Lets a prepared monitor go (it undoes what it created) and waits for it. */

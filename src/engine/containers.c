@@ -1306,15 +1306,28 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 
 /* --- remove ------------------------------------------------------------------------------- */
 
+/* A removed container's leftovers: its files (moved to tmp/), with the
+ * rootfs perhaps still mounted, and its cgroup. */
+struct removal {
+	char *path;
+	char *cgroup_root;
+	char *cgroup_path;
+};
+
 static void *remove_thread(void *data)
 {
-	char *path = data;
+	struct removal *r = data;
+	char *path = r->path;
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", path);
 	berth_error_t err = NULL;
 
 	/* the rootfs may still be mounted: cont_destroy leaves that to us */
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
+	crun_remove_cgroup(r->cgroup_root, r->cgroup_path);
+	free(r->cgroup_root);
+	free(r->cgroup_path);
+	free(r);
 
 	if (berth_fs_remove_tree_contents(path, &err) < 0 || rmdir(path) < 0) {
 		berth_log_warn("removing %s: %s", path, err ? err->msg : strerror(errno));
@@ -1324,16 +1337,20 @@ static void *remove_thread(void *data)
 	return NULL;
 }
 
-/* Deletes the tree at PATH (stolen) on a detached thread. */
-static void remove_later(char *path)
+/* Deletes the tree at PATH (stolen) and C's cgroup on a detached thread. */
+static void remove_later(struct berth_engine *e, const struct container *c, char *path)
 {
+	struct removal *r = xzalloc(sizeof(*r));
 	pthread_attr_t attr;
 	pthread_t t;
 
+	r->path = path;
+	r->cgroup_root = xstrdup(e->cfg.cgroup_root);
+	r->cgroup_path = xasprintf("/berth/%s", c->id);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, remove_thread, path) != 0)
-		remove_thread(path);
+	if (pthread_create(&t, &attr, remove_thread, r) != 0)
+		remove_thread(r);
 	pthread_attr_destroy(&attr);
 }
 
@@ -1350,7 +1367,7 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 					"it ends",
 					c->id);
 	crun_unprepare(e, c);
-	crun_unmount_wait(c);
+	crun_cleanup_wait(c);
 	if (sqlite3_prepare_v2(dbh(e), "DELETE FROM containers WHERE id = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
@@ -1367,10 +1384,12 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 		cleanup_free char *trash = xasprintf("%s/tmp/rm-%s", e->cfg.data_root, c->id);
 		if (rename(c->dir, trash) == 0) {
 			c->mounted = false;
-			remove_later(steal_pointer(&trash));
+			remove_later(e, c, steal_pointer(&trash));
 		} else {
+			cleanup_free char *cg = xasprintf("/berth/%s", c->id);
 			if (c->mounted)
 				(void)crun_unmount(e, c);
+			crun_remove_cgroup(e->cfg.cgroup_root, cg);
 			dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
 				berth_log_warn("container %s: removing its files: %s", c->id,

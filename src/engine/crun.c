@@ -101,7 +101,7 @@ int crun_mount(struct berth_engine *e, struct container *c, berth_error_t *err)
 	struct berth_strbuf lower = BERTH_STRBUF_INIT;
 	size_t i = json_array_size(c->layers);
 
-	crun_unmount_wait(c);
+	crun_cleanup_wait(c);
 	if (c->mounted || is_overlay(rootfs)) {
 		c->mounted = true;
 		return 0;
@@ -143,7 +143,7 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 	if (c->fs_users > 0)
 		return 0; /* carchive.c unmounts once its jobs are done */
 	(void)e;
-	crun_unmount_wait(c);
+	crun_cleanup_wait(c);
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
 		berth_log_warn("container %s: unmount rootfs: %s", c->id, strerror(errno));
 		return -1;
@@ -152,37 +152,65 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 	return 0;
 }
 
-static void *unmount_thread(void *data)
+void crun_remove_cgroup(const char *root, const char *path)
 {
-	char *rootfs = data;
+	berth_error_t err = NULL;
+	struct berth_cgroup *cg = berth_cgroup_open(root, path, &err);
 
-	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
-	free(rootfs);
+	if (cg == NULL || berth_cgroup_destroy(cg, &err) < 0) {
+		if (berth_error_code(err) != ENOENT)
+			berth_log_warn("remove cgroup %s: %s", path, err->msg);
+		berth_error_release(&err);
+	}
+	berth_cgroup_free(cg);
+}
+
+/* What an exited container leaves to undo (crun_cleanup_async). */
+struct exit_cleanup {
+	char *rootfs; /* to unmount, or NULL */
+	char *cgroup_root;
+	char *cgroup_path;
+};
+
+static void *cleanup_thread(void *data)
+{
+	struct exit_cleanup *x = data;
+
+	if (x->rootfs && umount2(x->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		berth_log_warn("unmount %s: %s", x->rootfs, strerror(errno));
+	crun_remove_cgroup(x->cgroup_root, x->cgroup_path);
+	free(x->rootfs);
+	free(x->cgroup_root);
+	free(x->cgroup_path);
+	free(x);
 	return NULL;
 }
 
-void crun_unmount_async(struct container *c)
+void crun_cleanup_async(struct berth_engine *e, struct container *c)
 {
-	char *rootfs;
+	struct exit_cleanup *x;
 
-	if (c->fs_users > 0 || !c->mounted)
-		return; /* carchive.c unmounts once its jobs are done */
-	crun_unmount_wait(c);
-	rootfs = cont_path(c, "rootfs");
-	c->mounted = false;
-	if (pthread_create(&c->unmount_thread, NULL, unmount_thread, rootfs) == 0)
-		c->unmounting = true;
+	crun_cleanup_wait(c);
+	x = xzalloc(sizeof(*x));
+	/* a rootfs copy jobs use stays: carchive.c unmounts it once they end */
+	if (c->mounted && c->fs_users == 0) {
+		x->rootfs = cont_path(c, "rootfs");
+		c->mounted = false;
+	}
+	x->cgroup_root = xstrdup(e->cfg.cgroup_root);
+	x->cgroup_path = cgroup_path(c);
+	if (pthread_create(&c->cleanup_thread, NULL, cleanup_thread, x) == 0)
+		c->cleaning = true;
 	else
-		unmount_thread(rootfs);
+		cleanup_thread(x);
 }
 
-void crun_unmount_wait(struct container *c)
+void crun_cleanup_wait(struct container *c)
 {
-	if (!c->unmounting)
+	if (!c->cleaning)
 		return;
-	pthread_join(c->unmount_thread, NULL);
-	c->unmounting = false;
+	pthread_join(c->cleanup_thread, NULL);
+	c->cleaning = false;
 }
 
 /* Reads REL (e.g. "etc/passwd") inside ROOT without leaving it. NULL when
@@ -747,6 +775,9 @@ static int launch_monitor(struct berth_engine *e, struct container *c, int *read
 	arg(&a, xstrdup("--control"));
 	arg(&a, cont_path(c, "control"));
 	arg(&a, xstrdup("--daemonize"));
+	/* the cgroup goes with the rootfs after the exit (crun_cleanup_async,
+	 * cont_destroy): the monitor reports the exit sooner */
+	arg(&a, xstrdup("--leave-cgroup"));
 	if (c->seccomp_bpf) {
 		arg(&a, xstrdup("--seccomp-bpf"));
 		arg(&a, xstrdup(c->seccomp_bpf));
@@ -1290,7 +1321,7 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	destroy = c->removing ||
 		  (json_is_true(json_object_get(cont_hc(c), "AutoRemove")) && !restart_pending(c));
 	if (!destroy)
-		crun_unmount_async(c);
+		crun_cleanup_async(e, c);
 	cio_on_exit(e, c);
 	if (c->oom_killed)
 		cont_event(e, c, "oom", NULL);
@@ -1340,6 +1371,11 @@ void crun_adopt(struct berth_engine *e, struct container *c)
 	if (!crun_running(c)) {
 		if (is_overlay(rootfs))
 			(void)umount2(rootfs, MNT_DETACH);
+		/* left by a daemon that went down before removing it */
+		{
+			cleanup_free char *path = cgroup_path(c);
+			crun_remove_cgroup(e->cfg.cgroup_root, path);
+		}
 		return;
 	}
 	if (c->status == CS_RESTARTING) {
@@ -1364,7 +1400,7 @@ void crun_release(struct berth_engine *e, struct container *c)
 
 	unwatch_monitor(e, c);
 	crun_unprepare(e, c);
-	crun_unmount_wait(c);
+	crun_cleanup_wait(c);
 	if (c->restart_timer) {
 		berth_loop_timer_cancel(e->loop, c->restart_timer);
 		c->restart_timer = 0;

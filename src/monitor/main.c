@@ -26,6 +26,7 @@ static const struct option long_opts[] = {
 	{ "exec", required_argument, NULL, 'x' },
 	{ "seccomp-bpf", required_argument, NULL, 'C' },
 	{ "exec-pid", required_argument, NULL, 'P' },
+	{ "leave-cgroup", no_argument, NULL, 'L' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -45,7 +46,8 @@ static int usage(void)
 	fprintf(stderr, "usage: berth-monitor --bundle DIR --id ID [--log-path FILE] "
 			"[--log-max-size BYTES] [--log-max-file N] [--ready-fd N] [--stdin] "
 			"[--exit-file FILE] [--attach-socket PATH] [--start-fd N] "
-			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID] [--seccomp-bpf FILE]\n");
+			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID] [--seccomp-bpf FILE]\n"
+			"\t[--leave-cgroup]\n");
 	return 2;
 }
 
@@ -76,6 +78,9 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 			break;
 		case 'D':
 			o->daemonize = true;
+			break;
+		case 'L':
+			o->leave_cgroup = true;
 			break;
 		case 'x':
 			o->exec_process = optarg;

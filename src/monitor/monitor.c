@@ -610,7 +610,7 @@ static void finish(struct mon *m)
 		berth_log_error("exit file: %s", err->msg);
 		berth_error_release(&err);
 	}
-	if (m->proc.cgroup && berth_cgroup_destroy(m->proc.cgroup, &err) < 0) {
+	if (m->proc.cgroup && !m->o->leave_cgroup && berth_cgroup_destroy(m->proc.cgroup, &err) < 0) {
 		berth_log_warn("cgroup: %s", err->msg);
 		berth_error_release(&err);
 	}

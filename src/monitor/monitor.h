@@ -47,7 +47,8 @@
  * 5. When the container exits (pidfd) it drains the output, writes the exit
  *    file atomically:
  *      {"ExitCode":n,"OOMKilled":bool,"FinishedAt":"RFC3339Nano","Error":""}
- *    (n is the exit status, or 128+signal), removes the cgroup, closes the
+ *    (n is the exit status, or 128+signal), removes the cgroup (unless
+ *    --leave-cgroup: the caller then removes it after our exit), closes the
  *    attach clients and exits 0. */
 #ifndef BERTH_MONITOR_MONITOR_H
 #define BERTH_MONITOR_MONITOR_H
@@ -73,6 +74,7 @@ struct berth_monitor_opts {
 	const char *seccomp_bpf;   /* NULL: compile the spec's seccomp filter */
 	const char *exec_process;  /* NULL: create the container */
 	int exec_pid;		   /* the container's init, with exec_process */
+	bool leave_cgroup;	   /* --leave-cgroup: the caller removes it after our exit */
 };
 
 /* Runs the container of O until it exits, as described above. Returns 0

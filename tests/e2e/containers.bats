@@ -1168,6 +1168,30 @@ psn() { dk ps --filter "name=$CT_PREFIX" --format '{{.Names}}' "$@" | sort | tr 
 	assert_eq "$(insp "$n" '{{.State.Status}} {{.State.ExitCode}}')" "exited 0"
 }
 
+# cgroup_gone ID: no cgroup of container ID in any hierarchy (v1 or v2)
+cgroup_gone() { ! ls -d /sys/fs/cgroup/*/berth/"$1" /sys/fs/cgroup/berth/"$1" >/dev/null 2>&1; }
+rootfs_unmounted() { ! grep -q "$1/rootfs" /proc/self/mountinfo; }
+
+@test "after an exit the daemon removes the container's cgroup and unmounts its rootfs; run --rm too" {
+	berth_only "its cgroups and mounts"
+	local n id
+	n=$(cname)
+	run dk run --name "$n" busybox true
+	assert_status 0
+	id=$(insp "$n" '{{.Id}}')
+	wait_for 10 cgroup_gone "$id" || { echo "the cgroup of $id is left after its exit" >&2; return 1; }
+	wait_for 10 rootfs_unmounted "$id" || { echo "the rootfs of $id is still mounted" >&2; return 1; }
+	# and it starts again in a fresh one
+	run dk start -a "$n"
+	assert_status 0
+	wait_for 10 cgroup_gone "$id" || { echo "the cgroup of $id is left after a restart" >&2; return 1; }
+	n=$(cname rm)
+	run dk run --rm --name "$n" --cidfile "$T/cid" busybox true
+	assert_status 0
+	id=$(cat "$T/cid")
+	wait_for 10 cgroup_gone "$id" || { echo "the cgroup of $id is left after run --rm" >&2; return 1; }
+}
+
 # ================================================================== resources
 @test "-m 16m with a memory hog: OOMKilled, exit 137" {
 	local n
