@@ -101,6 +101,17 @@ void crun_cleanup_wait(struct container *c);
 /* Removes the cgroup PATH under ROOT (gone already: nothing), warning on
  * failure. */
 void crun_remove_cgroup(const char *root, const char *path);
+
+/* netns.c: network namespaces made ahead of need. crun_netns_take returns
+ * <exec-root>/netns/<id> (caller frees), a namespace with loopback up, for
+ * the spec to join; crun_netns_release removes it once C has exited;
+ * crun_netns_init (after loading the containers) removes what no running
+ * container uses and makes the first spare; crun_netns_shutdown drops the
+ * spare. */
+char *crun_netns_take(struct berth_engine *e, const struct container *c, berth_error_t *err);
+void crun_netns_release(const char *exec_root, const char *id);
+void crun_netns_init(struct berth_engine *e);
+void crun_netns_shutdown(struct berth_engine *e);
 /* Prepares the start of C, just created, on the next loop round. */
 void crun_prepare_later(struct berth_engine *e, struct container *c);
 /* Lets a prepared monitor go (it undoes what it created) and waits for it. */

@@ -388,6 +388,7 @@ int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err)
 	sqlite3_finalize(st);
 	for (c = e->containers; c; c = c->next)
 		crun_adopt(e, c);
+	crun_netns_init(e);
 	return 0;
 }
 
@@ -396,6 +397,7 @@ void berth_engine_containers_free(struct berth_engine *e)
 	struct container *c;
 
 	crun_shutdown(e);
+	crun_netns_shutdown(e);
 	cio_shutdown(e);
 	cexec_shutdown(e);
 	while ((c = e->containers)) {
@@ -1312,6 +1314,8 @@ struct removal {
 	char *path;
 	char *cgroup_root;
 	char *cgroup_path;
+	char *exec_root; /* with id: its network namespace file */
+	char id[65];
 };
 
 static void *remove_thread(void *data)
@@ -1325,6 +1329,8 @@ static void *remove_thread(void *data)
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
 	crun_remove_cgroup(r->cgroup_root, r->cgroup_path);
+	crun_netns_release(r->exec_root, r->id);
+	free(r->exec_root);
 	free(r->cgroup_root);
 	free(r->cgroup_path);
 	free(r);
@@ -1347,6 +1353,8 @@ static void remove_later(struct berth_engine *e, const struct container *c, char
 	r->path = path;
 	r->cgroup_root = xstrdup(e->cfg.cgroup_root);
 	r->cgroup_path = xasprintf("/berth/%s", c->id);
+	r->exec_root = xstrdup(e->cfg.exec_root);
+	snprintf(r->id, sizeof(r->id), "%s", c->id);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, remove_thread, r) != 0)
@@ -1390,6 +1398,7 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 			if (c->mounted)
 				(void)crun_unmount(e, c);
 			crun_remove_cgroup(e->cfg.cgroup_root, cg);
+			crun_netns_release(e->cfg.exec_root, c->id);
 			dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
 				berth_log_warn("container %s: removing its files: %s", c->id,

@@ -170,6 +170,8 @@ struct exit_cleanup {
 	char *rootfs; /* to unmount, or NULL */
 	char *cgroup_root;
 	char *cgroup_path;
+	char *exec_root; /* with id: its network namespace file */
+	char id[65];
 };
 
 static void *cleanup_thread(void *data)
@@ -179,9 +181,11 @@ static void *cleanup_thread(void *data)
 	if (x->rootfs && umount2(x->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", x->rootfs, strerror(errno));
 	crun_remove_cgroup(x->cgroup_root, x->cgroup_path);
+	crun_netns_release(x->exec_root, x->id);
 	free(x->rootfs);
 	free(x->cgroup_root);
 	free(x->cgroup_path);
+	free(x->exec_root);
 	free(x);
 	return NULL;
 }
@@ -199,6 +203,8 @@ void crun_cleanup_async(struct berth_engine *e, struct container *c)
 	}
 	x->cgroup_root = xstrdup(e->cfg.cgroup_root);
 	x->cgroup_path = cgroup_path(c);
+	x->exec_root = xstrdup(e->cfg.exec_root);
+	snprintf(x->id, sizeof(x->id), "%s", c->id);
 	if (pthread_create(&c->cleanup_thread, NULL, cleanup_thread, x) == 0)
 		c->cleaning = true;
 	else
@@ -474,6 +480,31 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 	return path;
 }
 
+/* A private network namespace is made by the daemon (netns.c), ahead of
+ * need, and joined by path. */
+static int join_netns(struct berth_engine *e, struct container *c, json_t *spec,
+		      berth_error_t *err)
+{
+	json_t *nss = json_object_get(json_object_get(spec, "linux"), "namespaces"), *ns;
+	size_t i;
+	char *path;
+
+	json_array_foreach(nss, i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		if (type == NULL || strcmp(type, "network") != 0)
+			continue;
+		if (json_object_get(ns, "path"))
+			return 0;
+		path = crun_netns_take(e, c, err);
+		if (path == NULL)
+			return -1;
+		json_object_set_new(ns, "path", json_string(path));
+		free(path);
+		return 0;
+	}
+	return 0;
+}
+
 static int write_spec(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	cleanup_free char *rootfs = cont_path(c, "rootfs"), *passwd = NULL, *group = NULL,
@@ -539,6 +570,10 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
 		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
 		json_array_append_new(mounts, bind_mount(dest, src));
+	}
+	if (join_netns(e, c, spec, err) < 0) {
+		json_decref(spec);
+		return -1;
 	}
 	free(c->seccomp_bpf);
 	c->seccomp_bpf = crun_seccomp_bpf(e, json_object_get(json_object_get(spec, "linux"), "seccomp"));

@@ -1404,6 +1404,25 @@ rootfs_unmounted() { ! grep -q "$1/rootfs" /proc/self/mountinfo; }
 	assert_eq "$(insp "$m" '{{.RestartCount}} {{.State.ExitCode}}')" "0 0" "exit 0 under on-failure"
 }
 
+@test "the daemon makes a container's network namespace: joined by path while it runs, removed after" {
+	berth_only "berth's exec root"
+	local n id
+	n=$(cname)
+	sleeper "$n"
+	id=$(insp "$n" '{{.Id}}')
+	[ "$(stat -f -c %T "$EXEC/netns/$id")" = nsfs ] ||
+		{ echo "no namespace file for $id under $EXEC/netns" >&2; return 1; }
+	# the container's is that one (same inode), with loopback up
+	assert_eq "$(stat -L -c %i "/proc/$(insp "$n" '{{.State.Pid}}')/ns/net")" \
+		"$(stat -L -c %i "$EXEC/netns/$id")" "the container's network namespace"
+	run dk exec "$n" sh -c 'ip -o addr show lo | grep -c "inet 127.0.0.1"'
+	assert_eq "$output" 1 "lo is up"
+	run dk rm -f "$n"
+	assert_status 0
+	wait_for 10 bash -c "[ ! -e '$EXEC/netns/$id' ]" ||
+		{ echo "the namespace file of $id is left" >&2; return 1; }
+}
+
 @test "--network none: only lo" {
 	local n
 	n=$(cname)
