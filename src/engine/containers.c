@@ -1325,11 +1325,13 @@ static void *remove_thread(void *data)
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", path);
 	berth_error_t err = NULL;
 
-	/* the rootfs may still be mounted: cont_destroy leaves that to us */
+	/* the cheap mounts first, should the daemon end meanwhile (its next
+	 * start removes what is left); the rootfs may still be mounted:
+	 * cont_destroy leaves that to us */
+	crun_netns_release(r->exec_root, r->id);
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
 	crun_remove_cgroup(r->cgroup_root, r->cgroup_path);
-	crun_netns_release(r->exec_root, r->id);
 	free(r->exec_root);
 	free(r->cgroup_root);
 	free(r->cgroup_path);

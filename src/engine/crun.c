@@ -178,10 +178,10 @@ static void *cleanup_thread(void *data)
 {
 	struct exit_cleanup *x = data;
 
+	crun_netns_release(x->exec_root, x->id);
 	if (x->rootfs && umount2(x->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", x->rootfs, strerror(errno));
 	crun_remove_cgroup(x->cgroup_root, x->cgroup_path);
-	crun_netns_release(x->exec_root, x->id);
 	free(x->rootfs);
 	free(x->cgroup_root);
 	free(x->cgroup_path);
