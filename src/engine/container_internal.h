@@ -98,9 +98,13 @@ int crun_unmount(struct berth_engine *e, struct container *c);
 void crun_cleanup_async(struct berth_engine *e, struct container *c);
 /* Waits for what crun_cleanup_async started, if anything. */
 void crun_cleanup_wait(struct container *c);
-/* Removes the cgroup PATH under ROOT (gone already: nothing), warning on
- * failure. */
-void crun_remove_cgroup(const char *root, const char *path);
+/* What an exited or removed container leaves: its network namespace file,
+ * its rootfs mount (ROOTFS, stolen, or NULL) and its cgroup. The record
+ * copies what it needs, so that a thread can undo it (which frees it). */
+struct crun_leftovers;
+struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, const struct container *c,
+					  char *rootfs);
+void crun_leftovers_undo(struct crun_leftovers *l);
 
 /* netns.c: network namespaces made ahead of need. crun_netns_take returns
  * <exec-root>/netns/<id> (caller frees), a namespace with loopback up, for

@@ -1308,35 +1308,20 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 
 /* --- remove ------------------------------------------------------------------------------- */
 
-/* A removed container's leftovers: its files (moved to tmp/), with the
- * rootfs perhaps still mounted, and its cgroup. */
+/* A removed container's files (moved to tmp/) and what else it leaves. */
 struct removal {
 	char *path;
-	char *cgroup_root;
-	char *cgroup_path;
-	char *exec_root; /* with id: its network namespace file */
-	char id[65];
+	struct crun_leftovers *left; /* its rootfs perhaps still mounted */
 };
 
 static void *remove_thread(void *data)
 {
 	struct removal *r = data;
 	char *path = r->path;
-	cleanup_free char *rootfs = xasprintf("%s/rootfs", path);
 	berth_error_t err = NULL;
 
-	/* the cheap mounts first, should the daemon end meanwhile (its next
-	 * start removes what is left); the rootfs may still be mounted:
-	 * cont_destroy leaves that to us */
-	crun_netns_release(r->exec_root, r->id);
-	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		berth_log_warn("unmount %s: %s", rootfs, strerror(errno));
-	crun_remove_cgroup(r->cgroup_root, r->cgroup_path);
-	free(r->exec_root);
-	free(r->cgroup_root);
-	free(r->cgroup_path);
+	crun_leftovers_undo(r->left);
 	free(r);
-
 	if (berth_fs_remove_tree_contents(path, &err) < 0 || rmdir(path) < 0) {
 		berth_log_warn("removing %s: %s", path, err ? err->msg : strerror(errno));
 		berth_error_release(&err);
@@ -1345,7 +1330,8 @@ static void *remove_thread(void *data)
 	return NULL;
 }
 
-/* Deletes the tree at PATH (stolen) and C's cgroup on a detached thread. */
+/* Deletes the tree at PATH (stolen), after C's leftovers, on a detached
+ * thread. */
 static void remove_later(struct berth_engine *e, const struct container *c, char *path)
 {
 	struct removal *r = xzalloc(sizeof(*r));
@@ -1353,10 +1339,7 @@ static void remove_later(struct berth_engine *e, const struct container *c, char
 	pthread_t t;
 
 	r->path = path;
-	r->cgroup_root = xstrdup(e->cfg.cgroup_root);
-	r->cgroup_path = xasprintf("/berth/%s", c->id);
-	r->exec_root = xstrdup(e->cfg.exec_root);
-	snprintf(r->id, sizeof(r->id), "%s", c->id);
+	r->left = crun_leftovers_new(e, c, xasprintf("%s/rootfs", path));
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, remove_thread, r) != 0)
@@ -1396,11 +1379,9 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 			c->mounted = false;
 			remove_later(e, c, steal_pointer(&trash));
 		} else {
-			cleanup_free char *cg = xasprintf("/berth/%s", c->id);
 			if (c->mounted)
 				(void)crun_unmount(e, c);
-			crun_remove_cgroup(e->cfg.cgroup_root, cg);
-			crun_netns_release(e->cfg.exec_root, c->id);
+			crun_leftovers_undo(crun_leftovers_new(e, c, NULL));
 			dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
 				berth_log_warn("container %s: removing its files: %s", c->id,

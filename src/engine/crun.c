@@ -152,7 +152,9 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 	return 0;
 }
 
-void crun_remove_cgroup(const char *root, const char *path)
+/* Removes the cgroup PATH under ROOT (gone already: nothing), warning on
+ * failure. */
+static void crun_remove_cgroup(const char *root, const char *path)
 {
 	berth_error_t err = NULL;
 	struct berth_cgroup *cg = berth_cgroup_open(root, path, &err);
@@ -165,50 +167,62 @@ void crun_remove_cgroup(const char *root, const char *path)
 	berth_cgroup_free(cg);
 }
 
-/* What an exited container leaves to undo (crun_cleanup_async). */
-struct exit_cleanup {
+struct crun_leftovers {
 	char *rootfs; /* to unmount, or NULL */
 	char *cgroup_root;
-	char *cgroup_path;
-	char *exec_root; /* with id: its network namespace file */
+	char *exec_root;
 	char id[65];
 };
 
+struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, const struct container *c,
+					  char *rootfs)
+{
+	struct crun_leftovers *l = xzalloc(sizeof(*l));
+
+	l->rootfs = rootfs;
+	l->cgroup_root = xstrdup(e->cfg.cgroup_root);
+	l->exec_root = xstrdup(e->cfg.exec_root);
+	snprintf(l->id, sizeof(l->id), "%s", c->id);
+	return l;
+}
+
+void crun_leftovers_undo(struct crun_leftovers *l)
+{
+	cleanup_free char *cg = xasprintf("/berth/%s", l->id);
+
+	/* the cheapest first, should the daemon end meanwhile (its next start
+	 * removes what is left) */
+	crun_netns_release(l->exec_root, l->id);
+	if (l->rootfs && umount2(l->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		berth_log_warn("unmount %s: %s", l->rootfs, strerror(errno));
+	crun_remove_cgroup(l->cgroup_root, cg);
+	free(l->rootfs);
+	free(l->cgroup_root);
+	free(l->exec_root);
+	free(l);
+}
+
 static void *cleanup_thread(void *data)
 {
-	struct exit_cleanup *x = data;
-
-	crun_netns_release(x->exec_root, x->id);
-	if (x->rootfs && umount2(x->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		berth_log_warn("unmount %s: %s", x->rootfs, strerror(errno));
-	crun_remove_cgroup(x->cgroup_root, x->cgroup_path);
-	free(x->rootfs);
-	free(x->cgroup_root);
-	free(x->cgroup_path);
-	free(x->exec_root);
-	free(x);
+	crun_leftovers_undo(data);
 	return NULL;
 }
 
 void crun_cleanup_async(struct berth_engine *e, struct container *c)
 {
-	struct exit_cleanup *x;
+	struct crun_leftovers *l;
 
 	crun_cleanup_wait(c);
-	x = xzalloc(sizeof(*x));
+	l = crun_leftovers_new(e, c, NULL);
 	/* a rootfs copy jobs use stays: carchive.c unmounts it once they end */
 	if (c->mounted && c->fs_users == 0) {
-		x->rootfs = cont_path(c, "rootfs");
+		l->rootfs = cont_path(c, "rootfs");
 		c->mounted = false;
 	}
-	x->cgroup_root = xstrdup(e->cfg.cgroup_root);
-	x->cgroup_path = cgroup_path(c);
-	x->exec_root = xstrdup(e->cfg.exec_root);
-	snprintf(x->id, sizeof(x->id), "%s", c->id);
-	if (pthread_create(&c->cleanup_thread, NULL, cleanup_thread, x) == 0)
+	if (pthread_create(&c->cleanup_thread, NULL, cleanup_thread, l) == 0)
 		c->cleaning = true;
 	else
-		cleanup_thread(x);
+		cleanup_thread(l);
 }
 
 void crun_cleanup_wait(struct container *c)
