@@ -337,3 +337,24 @@ int berth_fs_remove_at_raw(int pfd, const char *name)
 	rm_frames_free(frames, depth);
 	return ret;
 }
+
+char *berth_fs_find_beside_self(const char *const *rel)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	for (; *rel; rel++) {
+		char *p = xasprintf("%s/%s", self, *rel);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}

@@ -39,4 +39,9 @@ int berth_fs_remove_tree_contents(const char *dir, berth_error_t *err);
  * below DIR, hard links counted once, symlinks never followed. -1 on error. */
 int64_t berth_fs_usage(const char *dir, berth_error_t *err);
 
+/* The first of the paths REL (NULL-ended, relative to the directory of
+ * the running binary, /proc/self/exe) that is executable; NULL when none
+ * is. Caller frees. Linux. */
+char *berth_fs_find_beside_self(const char *const *rel);
+
 #endif

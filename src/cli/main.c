@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
@@ -114,25 +115,9 @@ static const struct berth_command *find_command(const char *name)
  * libraries: next to ours, or in ../libexec/berth. */
 static char *find_daemon(void)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *dir, *p;
+	static const char *const where[] = { "berthd", "../libexec/berth/berthd", NULL };
 
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	dir = strrchr(self, '/');
-	if (dir)
-		*dir = '\0';
-	p = xasprintf("%s/berthd", self);
-	if (access(p, X_OK) == 0)
-		return p;
-	free(p);
-	p = xasprintf("%s/../libexec/berth/berthd", self);
-	if (access(p, X_OK) == 0)
-		return p;
-	free(p);
-	return NULL;
+	return berth_fs_find_beside_self(where);
 }
 #endif
 

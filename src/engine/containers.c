@@ -338,33 +338,15 @@ static struct container *cont_from_row(struct berth_engine *e, sqlite3_stmt *st)
  * build tree's src/monitor/. */
 static char *find_monitor(void)
 {
+	static const char *const where[] = { "berth-monitor", "src/monitor/berth-monitor",
+					     "../libexec/berth/berth-monitor", NULL };
 	const char *env = getenv("BERTH_MONITOR");
-	char self[4096];
-	ssize_t n;
-	char *dir, *p;
+	char *p;
 
 	if (env && *env)
 		return xstrdup(env);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return xstrdup("berth-monitor");
-	self[n] = '\0';
-	dir = strrchr(self, '/');
-	if (dir)
-		*dir = '\0';
-	p = xasprintf("%s/berth-monitor", self);
-	if (access(p, X_OK) == 0)
-		return p;
-	free(p);
-	p = xasprintf("%s/src/monitor/berth-monitor", self);
-	if (access(p, X_OK) == 0)
-		return p;
-	free(p);
-	p = xasprintf("%s/../libexec/berth/berth-monitor", self);
-	if (access(p, X_OK) == 0)
-		return p;
-	free(p);
-	return xstrdup("berth-monitor");
+	p = berth_fs_find_beside_self(where);
+	return p ? p : xstrdup("berth-monitor");
 }
 
 int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err)
