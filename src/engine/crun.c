@@ -454,6 +454,23 @@ static void add_host_devices(json_t *linux_obj)
 /* The compiled filter of SECCOMP, kept in <exec-root>/seccomp/<sha256 of
  * the profile and libseccomp>.bpf: compiled once per profile and host, read
  * by every monitor (which so never runs libseccomp nor loads libcrypto). */
+/* The profiles compiled lately and their files: every start asks for the
+ * same few. Loop thread only. */
+static struct {
+	char *text, *path;
+} bpf_memo[8];
+static size_t bpf_memo_next;
+
+static void memo_bpf(const char *text, const char *path)
+{
+	size_t i = bpf_memo_next++ % BERTH_ARRAY_SIZE(bpf_memo);
+
+	free(bpf_memo[i].text);
+	free(bpf_memo[i].path);
+	bpf_memo[i].text = xstrdup(text);
+	bpf_memo[i].path = xstrdup(path);
+}
+
 char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 {
 	cleanup_free char *dir = xasprintf("%s/seccomp", e->cfg.exec_root), *text = NULL,
@@ -467,9 +484,14 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 	if (!berth_seccomp_precompilable(seccomp))
 		return NULL;
 	text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
-	version = berth_seccomp_version();
 	if (text == NULL)
 		return NULL;
+	/* a profile seen before: its file, without hashing and reading it */
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(bpf_memo); i++)
+		if (bpf_memo[i].text && strcmp(bpf_memo[i].text, text) == 0 &&
+		    access(bpf_memo[i].path, R_OK) == 0)
+			return xstrdup(bpf_memo[i].path);
+	version = berth_seccomp_version();
 	h = berth_sha256_new();
 	berth_sha256_update(h, text, strlen(text));
 	berth_sha256_update(h, "|", 1);
@@ -479,6 +501,7 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 	path = xasprintf("%s/%s.bpf", dir, strchr(hex, ':') ? strchr(hex, ':') + 1 : hex);
 	if (berth_seccomp_read_bpf(path, &bpf)) {
 		berth_seccomp_bpf_release(&bpf);
+		memo_bpf(text, path);
 		return path;
 	}
 	if (berth_seccomp_compile(seccomp, &bpf, &err) <= 0 ||
@@ -490,6 +513,8 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 		free(path);
 		path = NULL;
 	}
+	if (path)
+		memo_bpf(text, path);
 	berth_seccomp_bpf_release(&bpf);
 	return path;
 }
