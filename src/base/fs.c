@@ -33,8 +33,10 @@ int berth_fs_mkdir_p(const char *path, mode_t mode, berth_error_t *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int berth_fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
@@ -58,7 +60,7 @@ static int write_renamed(const char *path, const void *data, size_t len, mode_t 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return berth_make_error(err, errno, "open `%s`: %s", tmp, strerror(errno));
-	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+	if (berth_fs_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		int e = errno;
 		unlink(tmp);
 		return berth_make_error(err, e, "write `%s`: %s", tmp, strerror(e));

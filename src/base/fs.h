@@ -44,4 +44,8 @@ int64_t berth_fs_usage(const char *dir, berth_error_t *err);
  * is. Caller frees. Linux. */
 char *berth_fs_find_beside_self(const char *const *rel);
 
+/* Writes all of BUF to FD (retrying short writes and EINTR); -1 with
+ * errno on failure. */
+int berth_fs_write_all(int fd, const void *buf, size_t len);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "http/conn.h"
@@ -96,7 +97,7 @@ int berth_http_write_all(int fd, const char *buf, size_t len)
 	while (len) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOTSOCK)
-			n = write(fd, buf, len);
+			return berth_fs_write_all(fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

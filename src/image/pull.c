@@ -233,20 +233,6 @@ struct layer_job {
 	int dl_ret;
 };
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void report_download(struct layer_job *j)
 {
 	char id[16];
@@ -268,7 +254,7 @@ static int layer_data(void *data, const void *buf, size_t len, berth_error_t *er
 		return berth_make_error(err, ECANCELED, "pull cancelled");
 	if (berth_blob_writer_write(j->w, buf, len, err) < 0)
 		return -1;
-	if (write_all(j->pipe_w, buf, len) < 0)
+	if (berth_fs_write_all(j->pipe_w, buf, len) < 0)
 		return berth_make_error(err, ECANCELED, "layer unpack stopped");
 	j->got += (int64_t)len;
 	now = mono_ns();
