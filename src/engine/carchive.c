@@ -1110,9 +1110,7 @@ static void job_release_fs(struct berth_carchive_job *j)
 		return;
 	j->fs_user = false;
 	if (c) {
-		/* a prepared container (crun_prepare_later) has its mount in use:
-		 * a second overlay on the same upper dir would not see its files */
-		if (--c->fs_users == 0 && !crun_running(c) && !c->prepared && c->mounted)
+		if (--c->fs_users == 0 && !crun_running(c) && c->mounted)
 			(void)crun_unmount(j->e, c);
 		return;
 	}

@@ -142,6 +142,10 @@ int crun_unmount(struct berth_engine *e, struct container *c)
 
 	if (c->fs_users > 0)
 		return 0; /* carchive.c unmounts once its jobs are done */
+	/* a prepared container (crun_prepare_later) uses the mount: a second
+	 * overlay on the same upper dir would not see its files */
+	if (c->prepared)
+		return 0;
 	(void)e;
 	crun_cleanup_wait(c);
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
