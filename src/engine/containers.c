@@ -228,17 +228,18 @@ int cont_save(struct berth_engine *e, struct container *c, berth_error_t *err)
 	int rc;
 
 	json_decref(doc);
-	if (sqlite3_prepare_v2(dbh(e),
-			       "INSERT INTO containers (id, name, created, doc) VALUES (?, ?, ?, ?) "
-			       "ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
-			       -1, &st, NULL) != SQLITE_OK)
-		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
+	st = berth_db_prepare(e->db,
+			      "INSERT INTO containers (id, name, created, doc) VALUES (?, ?, ?, ?) "
+			      "ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+			      err);
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, c->created_ns);
 	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	berth_db_finish(e->db, st);
 	if (rc != SQLITE_DONE)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
 	return 0;
@@ -1343,12 +1344,12 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 					c->id);
 	crun_unprepare(e, c);
 	crun_cleanup_wait(c);
-	if (sqlite3_prepare_v2(dbh(e), "DELETE FROM containers WHERE id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
+	st = berth_db_prepare(e->db, "DELETE FROM containers WHERE id = ?", err);
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	berth_db_finish(e->db, st);
 	if (rc != SQLITE_DONE)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
 	/* the row is gone first: a crash now leaves files that the next start

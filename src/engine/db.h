@@ -23,6 +23,12 @@ int berth_db_latest_schema_version(void);
 
 sqlite3 *berth_db_handle(struct berth_db *db);
 
+/* A prepared statement for SQL, kept for reuse: pass it to berth_db_finish
+ * (never sqlite3_finalize), which resets it for the next caller. A
+ * statement still in use is not handed out twice. NULL with *ERR set. */
+sqlite3_stmt *berth_db_prepare(struct berth_db *db, const char *sql, berth_error_t *err);
+void berth_db_finish(struct berth_db *db, sqlite3_stmt *st);
+
 /* Key/value metadata (engine id, ...). Returns a new string or NULL (ENOENT). */
 char *berth_db_meta_get(struct berth_db *db, const char *key, berth_error_t *err);
 int berth_db_meta_set(struct berth_db *db, const char *key, const char *value, berth_error_t *err);

@@ -37,20 +37,19 @@ static sqlite3 *dbh(struct berth_engine *e)
 
 static sqlite3_stmt *prepare(struct berth_engine *e, const char *sql, berth_error_t *err)
 {
-	sqlite3_stmt *st = NULL;
+	return berth_db_prepare(e->db, sql, err);
+}
 
-	if (sqlite3_prepare_v2(dbh(e), sql, -1, &st, NULL) != SQLITE_OK) {
-		berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
-		return NULL;
-	}
-	return st;
+static void finish(struct berth_engine *e, sqlite3_stmt *st)
+{
+	berth_db_finish(e->db, st);
 }
 
 static int step_done(struct berth_engine *e, sqlite3_stmt *st, berth_error_t *err)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	finish(e, st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(dbh(e)));
 	return 0;
@@ -94,7 +93,7 @@ static char *image_by_ref(struct berth_engine *e, const char *ref)
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = col_text(st, 0);
-	sqlite3_finalize(st);
+	finish(e, st);
 	return id;
 }
 
@@ -118,7 +117,7 @@ static char *image_by_id_prefix(struct berth_engine *e, const char *hex, berth_e
 		if (n++ == 0)
 			id = col_text(st, 0);
 	}
-	sqlite3_finalize(st);
+	finish(e, st);
 	if (n > 1) {
 		free(id);
 		berth_make_error(err, EINVAL, "multiple IDs found with provided prefix: %s", hex);
@@ -177,7 +176,7 @@ static json_t *refs_of(struct berth_engine *e, const char *id, bool digests)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(
 		    arr, jstr_take(familiar((const char *)sqlite3_column_text(st, 0))));
-	sqlite3_finalize(st);
+	finish(e, st);
 	return arr;
 }
 
@@ -232,7 +231,7 @@ static int row_get(struct berth_engine *e, const char *id, struct image_row *r, 
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		row_read(e, st, r);
-	sqlite3_finalize(st);
+	finish(e, st);
 	if (rc != SQLITE_ROW)
 		return berth_make_error(err, ENOENT, "No such image: %s", id);
 	return 0;
@@ -1015,7 +1014,7 @@ static int all_rows(struct berth_engine *e, struct rows *rs, berth_error_t *err)
 		memset(&rs->v[rs->n], 0, sizeof(*rs->v));
 		row_read(e, st, &rs->v[rs->n++]);
 	}
-	sqlite3_finalize(st);
+	finish(e, st);
 	return 0;
 }
 
@@ -1106,7 +1105,7 @@ int berth_engine_images_count(struct berth_engine *e)
 
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	finish(e, st);
 	return n;
 }
 
@@ -1322,7 +1321,7 @@ static bool still_used(struct berth_engine *e, const char *column, const char *v
 		return true;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	used = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	finish(e, st);
 	if (used || strcmp(column, "layers") != 0)
 		return used;
 	/* a container's rootfs keeps its layers, even after a forced rmi */
@@ -1334,7 +1333,7 @@ static bool still_used(struct berth_engine *e, const char *column, const char *v
 		return true;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	used = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	finish(e, st);
 	return used;
 }
 
@@ -1399,7 +1398,7 @@ static int delete_refs(struct berth_engine *e, const char *id, const char *only_
 	sqlite3_bind_text(st, 1, only_ref ? only_ref : id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(refs, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
+	finish(e, st);
 	json_array_foreach (refs, i, it) {
 		cleanup_free char *fam = familiar(json_string_value(it));
 		st = prepare(e, "DELETE FROM image_refs WHERE ref = ?", err);
@@ -1450,7 +1449,7 @@ static int drop_orphan_digests(struct berth_engine *e, const char *id, const cha
 		else if (!strchr(r + strlen(tag_prefix), '/'))
 			tag_left = true;
 	}
-	sqlite3_finalize(st);
+	finish(e, st);
 	json_array_foreach (digests, i, it)
 		if (!tag_left && ret == 0)
 			ret = delete_refs(e, id, json_string_value(it), out, err);
@@ -1474,7 +1473,7 @@ static int count_refs(struct berth_engine *e, const char *id, int is_digest)
 		sqlite3_bind_int(st, 2, is_digest);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	finish(e, st);
 	return n;
 }
 
@@ -1487,7 +1486,7 @@ static bool still_image(struct berth_engine *e, const char *id)
 		return true;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	there = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	finish(e, st);
 	return there;
 }
 
