@@ -1020,6 +1020,7 @@ struct berth_carchive_job {
 	char id[65];		/* the container's: it may be removed meanwhile */
 	char *name;		/* owned: the container as the client named it */
 	char *cdir, *rootfs;	/* owned */
+	char *rtdir;		/* owned: where the hosts files are */
 	char *path;		/* owned: the path asked for */
 	char *user;		/* owned: the container's User, for copyUIDGID */
 	char **lowers;		/* owned: the image's layer directories, topmost first */
@@ -1049,6 +1050,7 @@ static void job_free(struct berth_carchive_job *j)
 
 	free(j->name);
 	free(j->cdir);
+	free(j->rtdir);
 	free(j->rootfs);
 	free(j->path);
 	free(j->user);
@@ -1197,7 +1199,7 @@ static void job_ready(struct berth_carchive_job *j, bool *sent)
  * regular file. */
 static void bind_net_file(const struct berth_carchive_job *j, int root, const char *file)
 {
-	cleanup_free char *src = xasprintf("%s/%s", j->cdir, file), *proc = NULL;
+	cleanup_free char *src = xasprintf("%s/%s", j->rtdir, file), *proc = NULL;
 	cleanup_close int etc = -1, fd = -1;
 	struct stat st;
 
@@ -1478,6 +1480,7 @@ static struct berth_carchive_job *job_new(struct berth_engine *e, struct contain
 	memcpy(j->id, c->id, sizeof(j->id));
 	j->name = xstrdup(name);
 	j->cdir = xstrdup(c->dir);
+	j->rtdir = xstrdup(c->rtdir);
 	j->rootfs = cont_path(c, "rootfs");
 	j->in_fd = j->out_fd = j->efd = j->res.fd = -1;
 	j->cb = cb;

@@ -209,7 +209,7 @@ json_t *berth_engine_exec_create(struct berth_engine *e, const char *name, const
 	memcpy(x->cid, c->id, sizeof(x->cid));
 	x->config = json_deep_copy(body);
 	x->pidfd = -1;
-	x->dir = xasprintf("%s/exec/%s", c->dir, x->id);
+	x->dir = xasprintf("%s/exec/%s", c->rtdir, x->id);
 	x->next = execs;
 	execs = x;
 	cmd_text(x, text, sizeof(text));
@@ -250,7 +250,7 @@ json_t *berth_engine_exec_inspect(struct berth_engine *e, const char *id, berth_
 static json_t *exec_process(struct container *c, const struct cexec *x, bool tty,
 			    json_t **seccomp, berth_error_t *err)
 {
-	cleanup_free char *path = cont_path(c, "config.json"), *text = NULL;
+	cleanup_free char *path = cont_rt_path(c, "config.json"), *text = NULL;
 	json_t *spec, *proc, *env, *it;
 	const char *user = json_string_value(json_object_get(x->config, "User"));
 	const char *wd = json_string_value(json_object_get(x->config, "WorkingDir"));
@@ -395,7 +395,7 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	json_decref(seccomp);
 	argv[n++] = e->monitor_path;
 	argv[n++] = (char *)"--bundle";
-	argv[n++] = c->dir;
+	argv[n++] = c->rtdir;
 	argv[n++] = (char *)"--id";
 	argv[n++] = c->id;
 	argv[n++] = (char *)"--exec";
@@ -420,7 +420,7 @@ static int exec_run(struct berth_engine *e, struct cexec *x, bool tty, struct be
 	if (json_is_true(json_object_get(x->config, "AttachStdin")) && h)
 		argv[n++] = (char *)"--stdin";
 	argv[n] = NULL;
-	if (crun_spawn_monitor(e, argv, &ready, &start, err) < 0)
+	if (crun_spawn_monitor(e, argv, &ready, &start, NULL, err) < 0)
 		return -1;
 	rep = crun_read_line(ready, err);
 	if (rep == NULL || json_object_get(rep, "error")) {

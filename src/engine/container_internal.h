@@ -38,6 +38,10 @@ struct container {
 	json_t *image_config;  /* owned: the image config's "config" object, or null */
 	json_t *layers;	       /* owned: the image's chain IDs, bottom first */
 	char *dir;	       /* owned: <data-root>/containers/<id> */
+	/* owned: <exec-root>/containers/<id>, what lives while the host is up:
+	 * the bundle (config.json, FIFOs), the hosts files, monitor.json,
+	 * exit.json and exec/ (on tmpfs: see daemon/main.c) */
+	char *rtdir;
 
 	/* state (persisted) */
 	enum cstatus status;
@@ -51,6 +55,10 @@ struct container {
 
 	/* runtime (not persisted) */
 	int monitor_pidfd;
+	/* the running container's mount namespace, held so that its teardown
+	 * (an RCU grace period) runs on the cleanup thread instead of before
+	 * the kernel reports the exit; -1 when not held */
+	int mntns_fd;
 	struct berth_loop_handler *monitor_watch;
 	uint64_t monitor_poll_timer; /* without pidfds */
 	uint64_t restart_timer;
@@ -83,6 +91,9 @@ void cont_event(struct berth_engine *e, struct container *c, const char *action,
 /* removes the container's files, row and record (it must not run) */
 int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err);
 char *cont_path(const struct container *c, const char *file);
+char *cont_rt_path(const struct container *c, const char *file);
+/* Makes C's rtdir (gone after a reboot). */
+int cont_rt_mkdir(const struct container *c, berth_error_t *err);
 bool cont_tty(const struct container *c);
 /* The types of a create (or update, without Config fields) body's fields. */
 int berth_container_check_types(const json_t *body, berth_error_t *err);
@@ -98,11 +109,12 @@ int crun_unmount(struct berth_engine *e, struct container *c);
 void crun_cleanup_async(struct berth_engine *e, struct container *c);
 /* Waits for what crun_cleanup_async started, if anything. */
 void crun_cleanup_wait(struct container *c);
-/* What an exited or removed container leaves: its network namespace file,
- * its rootfs mount (ROOTFS, stolen, or NULL) and its cgroup. The record
- * copies what it needs, so that a thread can undo it (which frees it). */
+/* What an exited or removed container leaves: its mount namespace (C's
+ * mntns_fd, taken), its network namespace file, its rootfs mount (ROOTFS,
+ * stolen, or NULL) and its cgroup. The record copies what it needs, so
+ * that a thread can undo it (which frees it). */
 struct crun_leftovers;
-struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, const struct container *c,
+struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, struct container *c,
 					  char *rootfs);
 void crun_leftovers_undo(struct crun_leftovers *l);
 
@@ -132,8 +144,19 @@ int crun_kill_remove(struct berth_engine *e, struct container *c, berth_containe
 int crun_resolve_user(struct container *c, const char *user, json_t **user_json,
 		      berth_error_t *err);
 char *crun_read_in_root(const char *root, const char *rel);
+/* A monitor launched ahead of its bundle (prepared starts): it waits on
+ * CRUN_EARLY_FD for a line (its --seccomp-bpf file, or empty) before it
+ * reads the spec; EOF makes it exit. The caller writes that line on
+ * wait_fd, closes it, and reaps the launcher pid. */
+#define CRUN_EARLY_FD 5
+struct crun_early {
+	int wait_fd;
+	pid_t launcher;
+};
+/* Launches the monitor ARGV with its ready fd on 3 and start fd on 4;
+ * EARLY (or NULL) as above. */
 int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
-		       berth_error_t *err);
+		       struct crun_early *early, berth_error_t *err);
 json_t *crun_read_line(int fd, berth_error_t *err);
 /* The cache file of SECCOMP compiled (once per profile), or NULL. */
 char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp);

@@ -3,6 +3,7 @@
  * Processes are crun.c's business, streams cio.c's. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -49,6 +51,18 @@ bool cont_tty(const struct container *c)
 char *cont_path(const struct container *c, const char *file)
 {
 	return xasprintf("%s/%s", c->dir, file);
+}
+
+char *cont_rt_path(const struct container *c, const char *file)
+{
+	return xasprintf("%s/%s", c->rtdir, file);
+}
+
+int cont_rt_mkdir(const struct container *c, berth_error_t *err)
+{
+	if (mkdir(c->rtdir, 0710) == 0 || errno == EEXIST)
+		return 0;
+	return berth_fs_mkdir_p(c->rtdir, 0710, err);
 }
 
 static sqlite3 *dbh(struct berth_engine *e)
@@ -268,8 +282,11 @@ static void cont_free(struct container *c)
 	json_decref(c->image_config);
 	json_decref(c->layers);
 	free(c->dir);
+	free(c->rtdir);
 	free(c->error);
 	free(c->seccomp_bpf);
+	if (c->mntns_fd >= 0)
+		close(c->mntns_fd);
 	free(c);
 }
 
@@ -279,7 +296,9 @@ static struct container *cont_new(struct berth_engine *e, const char *id)
 
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->dir = xasprintf("%s/%s", e->containers_dir, id);
+	c->rtdir = xasprintf("%s/%s", e->rt_containers_dir, id);
 	c->monitor_pidfd = -1;
+	c->mntns_fd = -1;
 	return c;
 }
 
@@ -350,12 +369,36 @@ static char *find_monitor(void)
 	return p ? p : xstrdup("berth-monitor");
 }
 
+/* Removes the runtime dirs of containers that are gone (a crash between a
+ * removal and its thread). */
+static void sweep_rtdirs(struct berth_engine *e)
+{
+	cleanup_close int dfd = open(e->rt_containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		struct container *c;
+		if (de->d_name[0] == '.')
+			continue;
+		for (c = e->containers; c; c = c->next)
+			if (strcmp(c->id, de->d_name) == 0)
+				break;
+		if (c == NULL && berth_fs_remove_at_raw(dfd, de->d_name) < 0)
+			berth_log_warn("removing %s/%s: %s", e->rt_containers_dir, de->d_name,
+				       strerror(errno));
+	}
+	if (d)
+		closedir(d);
+}
+
 int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err)
 {
 	sqlite3_stmt *st = NULL;
 	struct container **tail = &e->containers, *c;
 
 	e->containers_dir = xasprintf("%s/containers", e->cfg.data_root);
+	e->rt_containers_dir = xasprintf("%s/containers", e->cfg.exec_root);
 	e->monitor_path = find_monitor();
 	if (sqlite3_prepare_v2(dbh(e),
 			       "SELECT id, name, created, doc FROM containers ORDER BY created DESC",
@@ -371,6 +414,7 @@ int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err)
 	sqlite3_finalize(st);
 	for (c = e->containers; c; c = c->next)
 		crun_adopt(e, c);
+	sweep_rtdirs(e);
 	crun_netns_init(e);
 	return 0;
 }
@@ -390,6 +434,7 @@ void berth_engine_containers_free(struct berth_engine *e)
 		cont_free(c);
 	}
 	free(e->containers_dir);
+	free(e->rt_containers_dir);
 	free(e->monitor_path);
 }
 
@@ -815,7 +860,9 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 	c = xzalloc(sizeof(*c));
 	random_id(c->id);
 	c->dir = xasprintf("%s/%s", e->containers_dir, c->id);
+	c->rtdir = xasprintf("%s/%s", e->rt_containers_dir, c->id);
 	c->monitor_pidfd = -1;
+	c->mntns_fd = -1;
 	c->name = slash_name ? steal_pointer(&slash_name) : random_name(e);
 	c->created_ns = berth_time_now_ns();
 	c->image_id = steal_pointer(&image_id);
@@ -847,11 +894,16 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 			ret = berth_fs_mkdir_p(rootfs, 0755, err);
 	}
 	if (ret == 0)
+		ret = cont_rt_mkdir(c, err);
+	if (ret == 0)
 		ret = cont_save(e, c, err);
 	if (ret < 0) {
 		cleanup_close int dfd = open(e->containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int rfd = open(e->rt_containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0)
 			(void)berth_fs_remove_at_raw(dfd, c->id);
+		if (rfd >= 0)
+			(void)berth_fs_remove_at_raw(rfd, c->id);
 		cont_free(c);
 		goto fail;
 	}
@@ -967,7 +1019,7 @@ static void add_sizes(struct berth_engine *e, const struct container *c, json_t 
 
 static json_t *path_json(const struct container *c, const char *file)
 {
-	return json_pack("s++", c->dir, "/", file);
+	return json_pack("s++", c->rtdir, "/", file);
 }
 
 json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name, bool size,
@@ -1294,6 +1346,7 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 /* A removed container's files (moved to tmp/) and what else it leaves. */
 struct removal {
 	char *path;
+	char *rtdir;
 	struct crun_leftovers *left; /* its rootfs perhaps still mounted */
 };
 
@@ -1304,6 +1357,12 @@ static void *remove_thread(void *data)
 	berth_error_t err = NULL;
 
 	crun_leftovers_undo(r->left);
+	if (berth_fs_remove_tree_contents(r->rtdir, &err) < 0 || rmdir(r->rtdir) < 0) {
+		if (errno != ENOENT && berth_error_code(err) != ENOENT)
+			berth_log_warn("removing %s: %s", r->rtdir, err ? err->msg : strerror(errno));
+		berth_error_release(&err);
+	}
+	free(r->rtdir);
 	free(r);
 	if (berth_fs_remove_tree_contents(path, &err) < 0 || rmdir(path) < 0) {
 		berth_log_warn("removing %s: %s", path, err ? err->msg : strerror(errno));
@@ -1315,13 +1374,14 @@ static void *remove_thread(void *data)
 
 /* Deletes the tree at PATH (stolen), after C's leftovers, on a detached
  * thread. */
-static void remove_later(struct berth_engine *e, const struct container *c, char *path)
+static void remove_later(struct berth_engine *e, struct container *c, char *path)
 {
 	struct removal *r = xzalloc(sizeof(*r));
 	pthread_attr_t attr;
 	pthread_t t;
 
 	r->path = path;
+	r->rtdir = xstrdup(c->rtdir);
 	r->left = crun_leftovers_new(e, c, xasprintf("%s/rootfs", path));
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -1369,6 +1429,11 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0)
 				berth_log_warn("container %s: removing its files: %s", c->id,
 					       strerror(errno));
+			close(steal_fd(&dfd));
+			dfd = open(e->rt_containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0 && berth_fs_remove_at_raw(dfd, c->id) < 0 && errno != ENOENT)
+				berth_log_warn("container %s: removing its runtime files: %s",
+					       c->id, strerror(errno));
 		}
 	}
 	for (pp = &e->containers; *pp; pp = &(*pp)->next)

@@ -3,10 +3,11 @@
  * list, remove), with docker's rules, texts and events.
  *
  * Each container has a row in the state store (its create request, its
- * image, its state), a directory <data-root>/containers/<id>/ (bundle,
- * overlay upper/work/rootfs, hosts files, json-file log, monitor.json and
- * exit.json) and, while it runs, a berth-monitor process that outlives the
- * daemon. Loop thread only. */
+ * image, its state), a directory <data-root>/containers/<id>/ (overlay
+ * upper/work/rootfs, json-file log), a directory <exec-root>/containers/<id>/
+ * of what does not outlive the host (bundle, hosts files, monitor.json,
+ * exit.json, exec/) and, while it runs, a berth-monitor process that
+ * outlives the daemon. Loop thread only. */
 #ifndef BERTH_ENGINE_CONTAINERS_H
 #define BERTH_ENGINE_CONTAINERS_H
 

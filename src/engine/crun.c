@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -172,17 +173,20 @@ static void crun_remove_cgroup(const char *root, const char *path)
 }
 
 struct crun_leftovers {
+	int mntns_fd; /* the container's mount namespace, or -1 */
 	char *rootfs; /* to unmount, or NULL */
 	char *cgroup_root;
 	char *exec_root;
 	char id[65];
 };
 
-struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, const struct container *c,
+struct crun_leftovers *crun_leftovers_new(struct berth_engine *e, struct container *c,
 					  char *rootfs)
 {
 	struct crun_leftovers *l = xzalloc(sizeof(*l));
 
+	l->mntns_fd = c->mntns_fd;
+	c->mntns_fd = -1;
 	l->rootfs = rootfs;
 	l->cgroup_root = xstrdup(e->cfg.cgroup_root);
 	l->exec_root = xstrdup(e->cfg.exec_root);
@@ -195,7 +199,10 @@ void crun_leftovers_undo(struct crun_leftovers *l)
 	cleanup_free char *cg = xasprintf("/berth/%s", l->id);
 
 	/* the cheapest first, should the daemon end meanwhile (its next start
-	 * removes what is left) */
+	 * removes what is left); the mount namespace goes before the rootfs
+	 * it holds a copy of */
+	if (l->mntns_fd >= 0)
+		close(l->mntns_fd);
 	crun_netns_release(l->exec_root, l->id);
 	if (l->rootfs && umount2(l->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		berth_log_warn("unmount %s: %s", l->rootfs, strerror(errno));
@@ -293,7 +300,7 @@ int crun_resolve_user(struct container *c, const char *user, json_t **user_json,
 static int write_file(const struct container *c, const char *name, const char *text,
 		      berth_error_t *err)
 {
-	cleanup_free char *p = cont_path(c, name);
+	cleanup_free char *p = cont_rt_path(c, name);
 
 	return berth_fs_write_replace(p, text, strlen(text), 0644, err);
 }
@@ -312,6 +319,8 @@ static int write_etc_files(struct container *c, berth_error_t *err)
 	size_t i;
 	int ret;
 
+	if (cont_rt_mkdir(c, err) < 0)
+		return -1;
 	berth_strbuf_printf(&b, "%s\n", hostname ? hostname : c->id);
 	ret = write_file(c, "hostname", b.buf, err);
 	berth_strbuf_release(&b);
@@ -459,20 +468,24 @@ static void add_host_devices(json_t *linux_obj)
  * the profile and libseccomp>.bpf: compiled once per profile and host, read
  * by every monitor (which so never runs libseccomp nor loads libcrypto). */
 /* The profiles compiled lately and their files: every start asks for the
- * same few. Loop thread only. */
+ * same few. OBJ is a profile held here, known by its address (the shared
+ * default profiles of ocispec.c are never changed). Loop thread only. */
 static struct {
 	char *text, *path;
+	json_t *obj;
 } bpf_memo[8];
 static size_t bpf_memo_next;
 
-static void memo_bpf(const char *text, const char *path)
+static void memo_bpf(const json_t *obj, const char *text, const char *path)
 {
 	size_t i = bpf_memo_next++ % BERTH_ARRAY_SIZE(bpf_memo);
 
 	free(bpf_memo[i].text);
 	free(bpf_memo[i].path);
+	json_decref(bpf_memo[i].obj);
 	bpf_memo[i].text = xstrdup(text);
 	bpf_memo[i].path = xstrdup(path);
+	bpf_memo[i].obj = json_incref((json_t *)obj);
 }
 
 char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
@@ -484,14 +497,18 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 	struct berth_sha256 *h;
 	char hex[80];
 	char *path;
+	size_t i;
 
+	for (i = 0; seccomp && i < BERTH_ARRAY_SIZE(bpf_memo); i++)
+		if (bpf_memo[i].obj == seccomp && access(bpf_memo[i].path, R_OK) == 0)
+			return xstrdup(bpf_memo[i].path);
 	if (!berth_seccomp_precompilable(seccomp))
 		return NULL;
 	text = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text == NULL)
 		return NULL;
 	/* a profile seen before: its file, without hashing and reading it */
-	for (size_t i = 0; i < BERTH_ARRAY_SIZE(bpf_memo); i++)
+	for (i = 0; i < BERTH_ARRAY_SIZE(bpf_memo); i++)
 		if (bpf_memo[i].text && strcmp(bpf_memo[i].text, text) == 0 &&
 		    access(bpf_memo[i].path, R_OK) == 0)
 			return xstrdup(bpf_memo[i].path);
@@ -505,7 +522,7 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 	path = xasprintf("%s/%s.bpf", dir, strchr(hex, ':') ? strchr(hex, ':') + 1 : hex);
 	if (berth_seccomp_read_bpf(path, &bpf)) {
 		berth_seccomp_bpf_release(&bpf);
-		memo_bpf(text, path);
+		memo_bpf(seccomp, text, path);
 		return path;
 	}
 	if (berth_seccomp_compile(seccomp, &bpf, &err) <= 0 ||
@@ -518,7 +535,7 @@ char *crun_seccomp_bpf(struct berth_engine *e, const json_t *seccomp)
 		path = NULL;
 	}
 	if (path)
-		memo_bpf(text, path);
+		memo_bpf(seccomp, text, path);
 	berth_seccomp_bpf_release(&bpf);
 	return path;
 }
@@ -546,6 +563,63 @@ static int join_netns(struct berth_engine *e, struct container *c, json_t *spec,
 		return 0;
 	}
 	return 0;
+}
+
+/* SPEC as compact JSON. Its seccomp profile, a shared one (ocispec.c) most
+ * of the time, is dumped once and spliced in where a placeholder went:
+ * dumping those ~7 KB was most of the ~0.5 ms the spec took. The
+ * placeholder is random per daemon, so no string from a client or an
+ * image can pose as it. Loop thread only. */
+static char *spec_text(json_t *spec)
+{
+	static struct {
+		json_t *obj;
+		char *text;
+	} memo[4];
+	static size_t next;
+	static char mark[48];
+	json_t *linux_obj = json_object_get(spec, "linux");
+	json_t *sc = json_object_get(linux_obj, "seccomp");
+	cleanup_free char *text = NULL;
+	const char *sc_text = NULL;
+	char *at;
+	size_t i;
+
+	if (!json_is_object(sc))
+		return json_dumps(spec, JSON_COMPACT);
+	if (!*mark) {
+		unsigned char b[16];
+		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+			return json_dumps(spec, JSON_COMPACT);
+		char hex[2 * sizeof(b) + 1];
+		for (i = 0; i < sizeof(b); i++)
+			snprintf(hex + 2 * i, 3, "%02x", b[i]);
+		snprintf(mark, sizeof(mark), "\"berth-%s\"", hex);
+	}
+	for (i = 0; i < BERTH_ARRAY_SIZE(memo); i++)
+		if (memo[i].obj == sc)
+			sc_text = memo[i].text;
+	if (sc_text == NULL) {
+		i = next++ % BERTH_ARRAY_SIZE(memo);
+		json_decref(memo[i].obj);
+		free(memo[i].text);
+		memo[i].obj = json_incref(sc);
+		memo[i].text = json_dumps(sc, JSON_COMPACT);
+		if (memo[i].text == NULL)
+			return json_dumps(spec, JSON_COMPACT);
+		sc_text = memo[i].text;
+	}
+	json_incref(sc);
+	{
+		cleanup_free char *plain = xstrndup(mark + 1, strlen(mark) - 2);
+		json_object_set_new(linux_obj, "seccomp", json_string(plain));
+	}
+	text = json_dumps(spec, JSON_COMPACT);
+	json_object_set_new(linux_obj, "seccomp", sc);
+	at = text ? strstr(text, mark) : NULL;
+	if (at == NULL || strstr(at + 1, mark))
+		return json_dumps(spec, JSON_COMPACT);
+	return xasprintf("%.*s%s%s", (int)(at - text), text, sc_text, at + strlen(mark));
 }
 
 static int write_spec(struct berth_engine *e, struct container *c, berth_error_t *err)
@@ -611,7 +685,7 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	if (json_is_true(json_object_get(hc, "Privileged")))
 		add_host_devices(json_object_get(spec, "linux"));
 	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
-		cleanup_free char *src = cont_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
+		cleanup_free char *src = cont_rt_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
 		json_array_append_new(mounts, bind_mount(dest, src));
 	}
 	if (join_netns(e, c, spec, err) < 0) {
@@ -620,9 +694,9 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	}
 	free(c->seccomp_bpf);
 	c->seccomp_bpf = crun_seccomp_bpf(e, json_object_get(json_object_get(spec, "linux"), "seccomp"));
-	text = json_dumps(spec, JSON_COMPACT);
+	text = spec_text(spec);
 	json_decref(spec);
-	path = cont_path(c, "config.json");
+	path = cont_rt_path(c, "config.json");
 	return berth_fs_write_replace(path, text, strlen(text), 0600, err);
 }
 
@@ -753,16 +827,27 @@ static int start_error(struct container *c, const char *msg, int code, berth_err
 
 static void watch_monitor(struct berth_engine *e, struct container *c);
 
-int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
-		       berth_error_t *err)
+/* Waits for the launcher PID of a monitor (it forks the real one and
+ * exits at once). */
+static void reap_launcher(pid_t pid)
 {
-	int ready[2] = { -1, -1 }, start[2] = { -1, -1 };
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd, int *start_fd,
+		       struct crun_early *early, berth_error_t *err)
+{
+	int ready[2] = { -1, -1 }, start[2] = { -1, -1 }, wait[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int ret, status;
+	int ret;
 
 	(void)e;
-	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0) {
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(start, O_CLOEXEC) < 0 ||
+	    (early && pipe2(wait, O_CLOEXEC) < 0)) {
 		ret = berth_make_error(err, errno, "pipe");
 		goto fail;
 	}
@@ -770,19 +855,28 @@ int crun_spawn_monitor(struct berth_engine *e, char *const argv[], int *ready_fd
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, ready[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, start[0], 4);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+	if (early)
+		posix_spawn_file_actions_adddup2(&fa, wait[0], CRUN_EARLY_FD);
+	posix_spawn_file_actions_addclosefrom_np(&fa, early ? CRUN_EARLY_FD + 1 : 5);
 	ret = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(ready[1]);
 	close(start[0]);
+	if (early)
+		close(wait[0]);
 	if (ret != 0) {
 		close(ready[0]);
 		close(start[1]);
+		if (early)
+			close(wait[1]);
 		return berth_make_error(err, ret, "run %s: %s", argv[0], strerror(ret));
 	}
-	/* the first monitor process forks the real one and exits at once */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (early) {
+		early->wait_fd = wait[1];
+		early->launcher = pid;
+	} else {
+		reap_launcher(pid);
+	}
 	*ready_fd = ready[0];
 	*start_fd = start[1];
 	return 0;
@@ -791,13 +885,17 @@ fail:
 		close(ready[0]);
 		close(ready[1]);
 	}
+	if (start[0] >= 0) {
+		close(start[0]);
+		close(start[1]);
+	}
 	return ret;
 }
 
 /* Starts the monitor of C; it creates the container and reports on
  * *READY, then waits for the go on *START. */
 static int launch_monitor(struct berth_engine *e, struct container *c, int *ready, int *start,
-			  berth_error_t *err)
+			  struct crun_early *early, berth_error_t *err)
 {
 	const json_t *hc = cont_hc(c);
 	const json_t *lc = json_object_get(hc, "LogConfig");
@@ -816,7 +914,7 @@ static int launch_monitor(struct berth_engine *e, struct container *c, int *read
 		return -1;
 	arg(&a, xstrdup(e->monitor_path));
 	arg(&a, xstrdup("--bundle"));
-	arg(&a, xstrdup(c->dir));
+	arg(&a, xstrdup(c->rtdir));
 	arg(&a, xstrdup("--id"));
 	arg(&a, xstrdup(c->id));
 	if (!log_type || strcmp(log_type, "none") != 0) {
@@ -847,23 +945,26 @@ static int launch_monitor(struct berth_engine *e, struct container *c, int *read
 	arg(&a, xstrdup("--start-fd"));
 	arg(&a, xstrdup("4"));
 	arg(&a, xstrdup("--exit-file"));
-	arg(&a, cont_path(c, "exit.json"));
+	arg(&a, cont_rt_path(c, "exit.json"));
 	arg(&a, xstrdup("--attach-socket"));
 	arg(&a, xstrdup(sock));
 	arg(&a, xstrdup("--control"));
-	arg(&a, cont_path(c, "control"));
+	arg(&a, cont_rt_path(c, "control"));
 	arg(&a, xstrdup("--daemonize"));
 	/* the cgroup goes with the rootfs after the exit (crun_cleanup_async,
 	 * cont_destroy): the monitor reports the exit sooner */
 	arg(&a, xstrdup("--leave-cgroup"));
-	if (c->seccomp_bpf) {
+	if (early) { /* the filter comes with the go-ahead */
+		arg(&a, xstrdup("--wait-fd"));
+		arg(&a, xasprintf("%d", CRUN_EARLY_FD));
+	} else if (c->seccomp_bpf) {
 		arg(&a, xstrdup("--seccomp-bpf"));
 		arg(&a, xstrdup(c->seccomp_bpf));
 	}
 	if (json_is_true(json_object_get(c->request, "OpenStdin")))
 		arg(&a, xstrdup("--stdin"));
 	a.v[a.n] = NULL;
-	ret = crun_spawn_monitor(e, a.v, ready, start, err);
+	ret = crun_spawn_monitor(e, a.v, ready, start, early, err);
 	argv_release(&a);
 	return ret;
 }
@@ -895,6 +996,14 @@ static int monitor_go(struct berth_engine *e, struct container *c, int ready, in
 		ret = berth_make_error(err, EIO, "the container monitor sent a bad report");
 		goto out;
 	}
+	/* the init waits for the go: its namespaces are final */
+	{
+		char ns[64];
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)c->pid);
+		if (c->mntns_fd >= 0)
+			close(c->mntns_fd);
+		c->mntns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+	}
 	c->status = CS_RUNNING;
 	c->has_been_started = true;
 	c->started_ns = berth_time_now_ns();
@@ -918,7 +1027,7 @@ static int spawn_monitor(struct berth_engine *e, struct container *c, berth_erro
 {
 	int ready, start;
 
-	if (launch_monitor(e, c, &ready, &start, err) < 0)
+	if (launch_monitor(e, c, &ready, &start, NULL, err) < 0)
 		return -1;
 	return monitor_go(e, c, ready, start, err);
 }
@@ -1063,22 +1172,51 @@ static void prepare_cb(void *data)
 {
 	struct container *c = data;
 	struct berth_engine *e = the_engine;
-	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
+	cleanup_free char *exitf = cont_rt_path(c, "exit.json"), *monf = cont_rt_path(c, "monitor.json"),
+			  *line = NULL;
+	struct crun_early early = { .wait_fd = -1 };
 	berth_error_t err = NULL;
+	int ready = -1, start = -1, ret;
 
 	c->prep_timer = 0;
 	if (c->status != CS_CREATED || c->prepared || c->removing)
 		return;
 	(void)unlink(exitf);
 	(void)unlink(monf);
-	if (crun_mount(e, c, &err) < 0 || write_etc_files(c, &err) < 0 ||
-	    write_spec(e, c, &err) < 0 ||
-	    launch_monitor(e, c, &c->prep_ready_fd, &c->prep_start_fd, &err) < 0) {
+	if (cont_rt_mkdir(c, &err) < 0) {
+		berth_log_debug("container %s: not prepared: %s", c->id, err->msg);
+		berth_error_release(&err);
+		return;
+	}
+	/* the monitor first: its exec and fork overlap the mount and the
+	 * files; it waits on early.wait_fd for the filter, or EOF */
+	ret = launch_monitor(e, c, &ready, &start, &early, &err);
+	if (ret == 0) {
+		ret = crun_mount(e, c, &err);
+		if (ret == 0)
+			ret = write_etc_files(c, &err);
+		if (ret == 0)
+			ret = write_spec(e, c, &err);
+		if (ret == 0) {
+			line = xasprintf("%s\n", c->seccomp_bpf ? c->seccomp_bpf : "");
+			if (berth_fs_write_all(early.wait_fd, line, strlen(line)) < 0)
+				ret = berth_make_error(&err, errno, "monitor go-ahead");
+		}
+		close(early.wait_fd);
+		reap_launcher(early.launcher);
+		if (ret < 0) { /* EOF: it exits without a container */
+			close(ready);
+			close(start);
+		}
+	}
+	if (ret < 0) {
 		/* the start does it again, and reports what fails */
 		berth_log_debug("container %s: not prepared: %s", c->id, err->msg);
 		berth_error_release(&err);
 		return;
 	}
+	c->prep_ready_fd = ready;
+	c->prep_start_fd = start;
 	c->prepared = true;
 	c->prep_timer = berth_loop_timer_add(e->loop, PREPARE_TTL_MS, prepare_expired_cb, c);
 }
@@ -1127,7 +1265,7 @@ void crun_unprepare(struct berth_engine *e, struct container *c)
 
 int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
-	cleanup_free char *exitf = cont_path(c, "exit.json"), *monf = cont_path(c, "monitor.json");
+	cleanup_free char *exitf = cont_rt_path(c, "exit.json"), *monf = cont_rt_path(c, "monitor.json");
 	int ret;
 
 	the_engine = e;
@@ -1281,7 +1419,7 @@ void berth_engine_container_wait_cancel(struct berth_engine *e, struct berth_con
 
 static void read_exit(struct container *c)
 {
-	cleanup_free char *path = cont_path(c, "exit.json"), *text = NULL;
+	cleanup_free char *path = cont_rt_path(c, "exit.json"), *text = NULL;
 	json_t *j;
 
 	if (berth_fs_read_file(path, 4096, &text, NULL) < 0 ||
@@ -1776,7 +1914,7 @@ int berth_engine_container_resize(struct berth_engine *e, const char *name, unsi
 		return berth_make_error(err, EBUSY, "Container %s is not running", c->id);
 	if (!cont_tty(c))
 		return 0; /* docker ignores a resize without a tty */
-	path = cont_path(c, "control");
+	path = cont_rt_path(c, "control");
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return berth_make_error(err, errno, "resize: %s", strerror(errno));

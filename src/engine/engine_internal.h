@@ -18,6 +18,7 @@ struct berth_engine {
 	struct berth_image_job *image_jobs; /* running pulls */
 	struct container *containers;	    /* owned: every container, newest first */
 	char *containers_dir;		    /* owned: <data-root>/containers */
+	char *rt_containers_dir;	    /* owned: <exec-root>/containers */
 	char *monitor_path;		    /* owned: the berth-monitor binary */
 	uint64_t trim_timer;		    /* berth_engine_trim_later */
 };

@@ -496,6 +496,33 @@ static json_t *process(const struct berth_oci_inputs *in, const char *hostname, 
 	return p;
 }
 
+/* The default seccomp profile for CAPS. Built once per capability set and
+ * shared (read-only) by every spec that uses it: building it took ~0.2 ms
+ * per start, and crun_seccomp_bpf knows a shared profile by its address.
+ * Loop thread only. */
+static json_t *default_profile(const json_t *caps)
+{
+	static struct {
+		char *caps;
+		json_t *profile;
+	} memo[4];
+	static size_t next;
+	cleanup_free char *key = json_dumps(caps, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t i;
+
+	if (key == NULL)
+		return berth_seccomp_default_profile(caps);
+	for (i = 0; i < BERTH_ARRAY_SIZE(memo); i++)
+		if (memo[i].caps && strcmp(memo[i].caps, key) == 0)
+			return json_incref(memo[i].profile);
+	i = next++ % BERTH_ARRAY_SIZE(memo);
+	free(memo[i].caps);
+	json_decref(memo[i].profile);
+	memo[i].caps = steal_pointer(&key);
+	memo[i].profile = berth_seccomp_default_profile(caps);
+	return json_incref(memo[i].profile);
+}
+
 static json_t *linux_section(const struct berth_oci_inputs *in, const json_t *caps,
 			     const struct security *sec, bool privileged)
 {
@@ -512,7 +539,7 @@ static json_t *linux_section(const struct berth_oci_inputs *in, const json_t *ca
 				    string_list(readonly_paths, BERTH_ARRAY_SIZE(readonly_paths)));
 	}
 	if (!privileged && !sec->seccomp_unconfined)
-		json_object_set_new(l, "seccomp", berth_seccomp_default_profile(caps));
+		json_object_set_new(l, "seccomp", default_profile(caps));
 	if (json_is_object(cfg(hc, "Sysctls")))
 		json_object_set(l, "sysctl", json_object_get(hc, "Sysctls"));
 	return l;

@@ -27,6 +27,7 @@ static const struct option long_opts[] = {
 	{ "seccomp-bpf", required_argument, NULL, 'C' },
 	{ "exec-pid", required_argument, NULL, 'P' },
 	{ "leave-cgroup", no_argument, NULL, 'L' },
+	{ "wait-fd", required_argument, NULL, 'W' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,7 +48,7 @@ static int usage(void)
 			"[--log-max-size BYTES] [--log-max-file N] [--ready-fd N] [--stdin] "
 			"[--exit-file FILE] [--attach-socket PATH] [--start-fd N] "
 			"[--control FIFO] [--daemonize] [--exec PROCESS --exec-pid PID] [--seccomp-bpf FILE]\n"
-			"\t[--leave-cgroup]\n");
+			"\t[--leave-cgroup] [--wait-fd N]\n");
 	return 2;
 }
 
@@ -116,6 +117,11 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 				return -1;
 			o->ready_fd = (int)v;
 			break;
+		case 'W':
+			if (parse_num(optarg, 0, 65535, &v) < 0)
+				return -1;
+			o->wait_fd = (int)v;
+			break;
 		default:
 			return -1;
 		}
@@ -127,7 +133,8 @@ static int parse_args(int argc, char **argv, struct berth_monitor_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct berth_monitor_opts o = { .log_max_file = 1, .ready_fd = -1, .start_fd = -1 };
+	struct berth_monitor_opts o = { .log_max_file = 1, .ready_fd = -1, .start_fd = -1,
+					.wait_fd = -1 };
 	berth_error_t err = NULL;
 
 	if (parse_args(argc, argv, &o) < 0)

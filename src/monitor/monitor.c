@@ -85,6 +85,7 @@ struct mon {
 	struct watch out, err, in, pidfd, listen, control; /* with a tty, `out` is the pty master */
 	char *fifo;					   /* owned: the exec FIFO with --start-fd */
 	int ready_fd;					   /* -1 once the ready line is sent */
+	char *seccomp_bpf; /* owned: the filter file sent on --wait-fd, or NULL */
 	struct berth_spec_process eproc;		   /* --exec: the process */
 	json_t *eproc_doc;				   /* owned: what eproc borrows from */
 	char ctl_line[64];
@@ -759,7 +760,7 @@ static int create_container(struct mon *m, const struct berth_spec *spec, const 
 	ro.bundle = bundle;
 	ro.console_socket = -1;
 	ro.warn = warn_cb;
-	ro.seccomp_bpf = m->o->seccomp_bpf;
+	ro.seccomp_bpf = m->seccomp_bpf ? m->seccomp_bpf : m->o->seccomp_bpf;
 	if (m->o->start_fd >= 0 && !m->o->exec_process) {
 		m->fifo = xasprintf("%s/exec.fifo", bundle);
 		(void)unlink(m->fifo);
@@ -856,6 +857,7 @@ static void mon_release(struct mon *m)
 		(void)unlink(m->o->attach_socket);
 	free(m->in_buf.data);
 	berth_jsonlog_close(m->log);
+	free(m->seccomp_bpf);
 	berth_runtime_proc_release(&m->proc);
 	if (m->ep >= 0)
 		close(m->ep);
@@ -923,6 +925,37 @@ static int start(struct mon *m, struct berth_spec **spec, char *bundle, berth_er
 	return 0;
 }
 
+/* --wait-fd: reads the go-ahead line on FD (and closes it). 1 with it, 0
+ * on EOF or a line too long (the caller gave up), -1 on a read error. */
+static int wait_bundle(struct mon *m, int fd, berth_error_t *err)
+{
+	char buf[PATH_MAX + 1], *nl = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int ret = 0;
+
+	while (len < sizeof(buf) && !nl) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = berth_make_error(err, errno, "read the go-ahead");
+			break;
+		}
+		if (n == 0)
+			break;
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+	}
+	close(fd);
+	if (ret < 0 || nl == NULL)
+		return ret;
+	*nl = '\0';
+	if (*buf)
+		m->seccomp_bpf = xstrdup(buf);
+	return 1;
+}
+
 static void detach(void)
 {
 	static const int ignored[] = { SIGPIPE, SIGTERM, SIGINT, SIGHUP };
@@ -959,6 +992,14 @@ int berth_monitor_run(const struct berth_monitor_opts *o, berth_error_t *err)
 	ret = realpath(o->bundle, bundle) ? 0
 					  : berth_make_error(err, errno, "bundle `%s`", o->bundle);
 	detach();
+	if (ret == 0 && o->wait_fd >= 0) {
+		ret = wait_bundle(&m, o->wait_fd, err);
+		if (ret == 0) { /* no bundle after all: nothing to report */
+			mon_release(&m);
+			return 0;
+		}
+		ret = ret > 0 ? 0 : ret;
+	}
 	if (ret == 0)
 		ret = start(&m, &spec, bundle, err);
 	if (ret < 0) {

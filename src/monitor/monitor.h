@@ -42,6 +42,10 @@
  * the ready (or error) line follows as a second line.
  * --seccomp-bpf FILE is the spec's seccomp filter, compiled by the daemon
  * (the runtime's seccomp_bpf): the monitor then never runs libseccomp.
+ * With --wait-fd N the monitor is launched before its bundle is complete:
+ * after the fork and setsid() it reads one line from N, the --seccomp-bpf
+ * FILE or an empty line, and only then reads the spec; EOF (or a bad
+ * line) makes it exit 0 without a report.
  * With --control the monitor reads lines from that FIFO (made if missing):
  *   resize H W    sets the terminal size of a tty container.
  * 5. When the container exits (pidfd) it drains the output, writes the exit
@@ -75,6 +79,7 @@ struct berth_monitor_opts {
 	const char *exec_process;  /* NULL: create the container */
 	int exec_pid;		   /* the container's init, with exec_process */
 	bool leave_cgroup;	   /* --leave-cgroup: the caller removes it after our exit */
+	int wait_fd;		   /* -1: the bundle is ready */
 };
 
 /* Runs the container of O until it exits, as described above. Returns 0
