@@ -1423,6 +1423,27 @@ rootfs_unmounted() { ! grep -q "$1/rootfs" /proc/self/mountinfo; }
 		{ echo "the namespace file of $id is left" >&2; return 1; }
 }
 
+@test "runtime files live under the exec root, a tmpfs the daemon mounts; data under the data root" {
+	berth_only "berth's exec root"
+	local n id rt
+	n=$(cname)
+	[ "$(stat -f -c %T "$EXEC")" = tmpfs ] || { echo "the exec root $EXEC is not a tmpfs" >&2; return 1; }
+	sleeper "$n"
+	id=$(insp "$n" '{{.Id}}')
+	rt=$EXEC/containers/$id
+	for f in config.json hostname hosts resolv.conf monitor.json; do
+		[ -f "$rt/$f" ] || { echo "no $f in $rt" >&2; ls -la "$rt" >&2; return 1; }
+	done
+	[ -f "$DATA/containers/$id/$id-json.log" ] || { echo "no log under the data root" >&2; return 1; }
+	[ ! -e "$DATA/containers/$id/config.json" ] || { echo "a spec under the data root" >&2; return 1; }
+	assert_eq "$(insp "$n" '{{.HostsPath}}')" "$rt/hosts" HostsPath
+	run dk exec "$n" cat /etc/hostname
+	assert_eq "$output" "$(cat "$rt/hostname")" "the container's /etc/hostname"
+	run dk rm -f "$n"
+	assert_status 0
+	wait_for 10 bash -c "[ ! -e '$rt' ]" || { echo "$rt is left after rm" >&2; return 1; }
+}
+
 @test "--network none: only lo" {
 	local n
 	n=$(cname)

@@ -219,3 +219,19 @@ ticks_past() { [ "$(last_tick "$1")" -gt "$2" ]; }
 	assert_status 0
 	assert_eq "$output" after-crash
 }
+
+@test "restore: runtime dirs of containers that are gone are removed at start; the exec root's tmpfs is kept" {
+	berth_only "berth's exec root"
+	local n id stray
+	n=$(cname)
+	sleeper "$n"
+	id=$(insp "$n" '{{.Id}}')
+	stray=$EXEC/containers/$(printf 'f%.0s' $(seq 64))
+	mkdir -p "$stray/exec" && echo '{}' >"$stray/exit.json"
+	crash_and_restart
+	[ ! -e "$stray" ] || { echo "the stray runtime dir $stray is left" >&2; return 1; }
+	[ -f "$EXEC/containers/$id/config.json" ] || { echo "the running container's runtime dir went" >&2; return 1; }
+	assert_eq "$(grep -c " $EXEC tmpfs " /proc/self/mounts)" 1 "one tmpfs on the exec root"
+	run dk exec "$n" echo still-here
+	assert_eq "$output" still-here
+}
