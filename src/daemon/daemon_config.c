@@ -11,6 +11,7 @@
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "daemon/daemon_config.h"
+#include "net/ipam.h"
 
 enum opt_kind {
 	K_STRING,
@@ -70,7 +71,7 @@ static const struct opt opts[] = {
 	{ "containerd", K_STRING },
 	{ "containerd-namespace", K_STRING },
 	{ "containerd-plugins-namespace", K_STRING },
-	{ "default-address-pools", K_ANY },
+	{ "default-address-pools", K_LIST, NULL, 0, true, NULL },
 	{ "default-cgroupns-mode", K_STRING },
 	{ "default-gateway", K_STRING },
 	{ "default-gateway-v6", K_STRING },
@@ -254,6 +255,17 @@ static int validate_values(struct berth_daemon_config *cfg, berth_error_t *err)
 		if (strchr(json_string_value(it), '=') == NULL)
 			return berth_make_error(err, EINVAL, "bad attribute format: %s",
 						json_string_value(it));
+	json_array_foreach (cfg->engine.address_pools, i, it) {
+		struct berth_ipv4_prefix base;
+		json_int_t size = json_integer_value(json_object_get(it, "size"));
+		if (!json_is_object(it) ||
+		    berth_ipam_parse_prefix(json_string_value(json_object_get(it, "base")), false,
+					    &base, NULL) < 0 ||
+		    !json_is_integer(json_object_get(it, "size")) || size < base.len || size > 30)
+			return berth_make_error(err, EINVAL,
+						"invalid default-address-pools entry %zu: want {\"base\": \"a.b.c.d/n\", \"size\": m} with n <= m <= 30",
+						i);
+	}
 	json_array_foreach (cfg->engine.registry_mirrors, i, it) {
 		const char *m = json_string_value(it);
 		const char *sep = strstr(m, "://");
@@ -285,6 +297,7 @@ static int apply(struct berth_daemon_config *cfg, json_t *merged, berth_error_t 
 	set_list(&e->labels, merged, "labels");
 	set_list(&e->registry_mirrors, merged, "registry-mirrors");
 	set_list(&e->insecure_registries, merged, "insecure-registries");
+	set_list(&e->address_pools, merged, "default-address-pools");
 	set_int(&e->max_concurrent_downloads, merged, "max-concurrent-downloads");
 	set_int(&e->max_concurrent_uploads, merged, "max-concurrent-uploads");
 	set_int(&e->max_download_attempts, merged, "max-download-attempts");

@@ -55,6 +55,12 @@ struct container {
 
 	/* runtime (not persisted) */
 	int monitor_pidfd;
+	/* while it runs on bridge networks (networks.c, persisted as "Net"):
+	 * {"Networks": {name: endpoint}, "Ports": NetworkSettings.Ports with
+	 * what the rules need}; the bound sockets that hold its host ports */
+	json_t *net;
+	int *port_fds;
+	size_t n_port_fds;
 	/* the running container's mount namespace, held so that its teardown
 	 * (an RCU grace period) runs on the cleanup thread instead of before
 	 * the kernel reports the exit; -1 when not held */
@@ -91,6 +97,27 @@ void cont_event(struct berth_engine *e, struct container *c, const char *action,
 /* removes the container's files, row and record (it must not run) */
 int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err);
 char *cont_path(const struct container *c, const char *file);
+/* A random 64-hex ID that does not look like a number (docker's rule). */
+void cont_random_id(char out[65]);
+
+/* networks.c, for the container lifecycle */
+/* create: checks the request's networks (404 for a missing one) and puts
+ * the NetworkMode's network in NetworkingConfig.EndpointsConfig */
+int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err);
+/* start (before the go): veths, addresses, ports, rules; all or nothing */
+int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err);
+/* exit: ports released, rules without C */
+void net_detach(struct berth_engine *e, struct container *c);
+/* a running container adopted after a restart takes its ports again;
+ * then net_rules_init once every container is loaded */
+void net_adopt(struct berth_engine *e, struct container *c);
+void net_rules_init(struct berth_engine *e);
+void net_rules_mark(struct berth_engine *e);
+json_t *net_networks_view(struct berth_engine *e, const struct container *c);
+json_t *net_ports_view(const struct container *c);
+json_t *net_ports_summary(const struct container *c);
+/* C's first live endpoint, or NULL */
+const json_t *net_primary(const struct container *c);
 char *cont_rt_path(const struct container *c, const char *file);
 /* Makes C's rtdir (gone after a reboot). */
 int cont_rt_mkdir(const struct container *c, berth_error_t *err);

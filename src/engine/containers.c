@@ -233,10 +233,10 @@ static json_t *state_doc(const struct container *c)
 
 int cont_save(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
-	json_t *doc = json_pack("{s:O, s:s, s:s, s:O, s:O, s:o}", "Request", c->request, "ImageID",
-				c->image_id, "ImageName", c->image_name, "ImageConfig",
+	json_t *doc = json_pack("{s:O, s:s, s:s, s:O, s:O, s:o, s:O?}", "Request", c->request,
+				"ImageID", c->image_id, "ImageName", c->image_name, "ImageConfig",
 				c->image_config ? c->image_config : json_null(), "Layers",
-				c->layers, "State", state_doc(c));
+				c->layers, "State", state_doc(c), "Net", c->net);
 	cleanup_free char *text = json_dumps(doc, JSON_COMPACT);
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -287,6 +287,10 @@ static void cont_free(struct container *c)
 	free(c->seccomp_bpf);
 	if (c->mntns_fd >= 0)
 		close(c->mntns_fd);
+	json_decref(c->net);
+	for (size_t i = 0; i < c->n_port_fds; i++)
+		close(c->port_fds[i]);
+	free(c->port_fds);
 	free(c);
 }
 
@@ -336,6 +340,8 @@ static struct container *cont_from_row(struct berth_engine *e, sqlite3_stmt *st)
 		json_decref(c->layers);
 		c->layers = json_array();
 	}
+	if (json_is_object(json_object_get(doc, "Net")))
+		c->net = json_incref(json_object_get(doc, "Net"));
 	s = json_object_get(doc, "State");
 	c->status = status_parse(json_string_value(json_object_get(s, "Status")));
 	c->oom_killed = json_is_true(json_object_get(s, "OOMKilled"));
@@ -414,6 +420,7 @@ int berth_engine_containers_load(struct berth_engine *e, berth_error_t *err)
 	sqlite3_finalize(st);
 	for (c = e->containers; c; c = c->next)
 		crun_adopt(e, c);
+	net_rules_init(e);
 	sweep_rtdirs(e);
 	crun_netns_init(e);
 	return 0;
@@ -459,7 +466,7 @@ void cont_event(struct berth_engine *e, struct container *c, const char *action,
 
 /* --- create ----------------------------------------------------------------------------- */
 
-static void random_id(char out[65])
+void cont_random_id(char out[65])
 {
 	unsigned char b[32];
 	cleanup_close int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -703,11 +710,8 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 
 	if (!json_is_object(body))
 		return berth_make_error(err, EINVAL, "config cannot be empty in order to create a container");
-	if (net && !str_in(net, nets))
-		return berth_make_error(err, ENOSYS,
-					"network mode \"%s\" is not implemented yet: berth runs "
-					"containers with --network none, host or the default",
-					net);
+	(void)net;
+	(void)nets;
 	if (policy && !str_in(policy, policies))
 		return berth_make_error(err, EINVAL, "invalid restart policy '%s'", policy);
 	if (max_retry < 0)
@@ -727,9 +731,6 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 	if (json_array_size(binds) > 0 || json_array_size(mounts) > 0)
 		return berth_make_error(err, ENOSYS,
 					"volumes and bind mounts are not implemented yet");
-	if (json_object_size(json_object_get(hc, "PortBindings")) > 0 ||
-	    json_is_true(json_object_get(hc, "PublishAllPorts")))
-		return berth_make_error(err, ENOSYS, "published ports are not implemented yet");
 	return 0;
 }
 
@@ -837,7 +838,8 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 		json_decref(req);
 		goto fail;
 	}
-	if (berth_engine_image_for_container(e, image, &image_id, &image_cfg, &layers, err) < 0) {
+	if (berth_engine_image_for_container(e, image, &image_id, &image_cfg, &layers, err) < 0 ||
+	    net_check_request(e, req, err) < 0) {
 		json_decref(req);
 		goto fail;
 	}
@@ -858,7 +860,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 	}
 
 	c = xzalloc(sizeof(*c));
-	random_id(c->id);
+	cont_random_id(c->id);
 	c->dir = xasprintf("%s/%s", e->containers_dir, c->id);
 	c->rtdir = xasprintf("%s/%s", e->rt_containers_dir, c->id);
 	c->monitor_pidfd = -1;
@@ -878,8 +880,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 	/* the merged Config is what later reads (inspect, start) use */
 	cfg = merged_config(c);
 	json_object_set_new(cfg, "HostConfig", json_incref(json_object_get(req, "HostConfig")));
-	if (json_is_object(json_object_get(body, "NetworkingConfig")))
-		json_object_set(cfg, "NetworkingConfig", json_object_get(body, "NetworkingConfig"));
+	json_object_set(cfg, "NetworkingConfig", json_object_get(req, "NetworkingConfig"));
 	json_decref(c->request);
 	c->request = cfg;
 
@@ -953,30 +954,36 @@ static const char *net_mode(const struct container *c)
 	return m && *m ? m : "default";
 }
 
-static json_t *endpoint_json(void)
-{
-	return json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:n, s:n}",
-			 "IPAMConfig", "Links", "Aliases", "MacAddress", "", "NetworkID", "",
-			 "EndpointID", "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0,
-			 "IPv6Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-			 "DriverOpts", "DNSNames");
-}
 
-static json_t *network_settings(const struct container *c)
+static json_t *network_settings(struct berth_engine *e, const struct container *c)
 {
-	const char *m = net_mode(c);
-	const char *key = strcmp(m, "default") == 0 ? "bridge" : m;
-	json_t *nets = json_object();
+	const json_t *ep = net_primary(c);
+	cleanup_free char *sandbox =
+	    ep ? xasprintf("%s/netns/%s", e->cfg.exec_root, c->id) : xstrdup("");
+	const char *s_ip = json_string_value(json_object_get(ep, "IPAddress"));
+	const char *s_gw = json_string_value(json_object_get(ep, "Gateway"));
+	const char *s_mac = json_string_value(json_object_get(ep, "MacAddress"));
+	const char *s_ep = json_string_value(json_object_get(ep, "EndpointID"));
+	const char *key;
+	json_t *v;
+	bool default_bridge = false;
 
-	json_object_set_new(nets, key, endpoint_json());
+	json_object_foreach (json_object_get(c->net, "Networks"), key, v)
+		default_bridge = default_bridge || strcmp(key, "bridge") == 0;
+	/* the top-level fields are the default bridge's (docker's legacy) */
+	if (!default_bridge)
+		s_ip = s_gw = s_mac = s_ep = NULL;
 	return json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:i, s:n, s:n, s:s, s:s, s:s, s:i, s:s, "
 			 "s:i, s:s, s:s, s:o}",
-			 "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports", json_object(),
-			 "HairpinMode", 0, "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0,
-			 "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "",
-			 "Gateway", "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-			 "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-			 "Networks", nets);
+			 "Bridge", "", "SandboxID", ep ? c->id : "", "SandboxKey", sandbox,
+			 "Ports", net_ports_view(c), "HairpinMode", 0, "LinkLocalIPv6Address", "",
+			 "LinkLocalIPv6PrefixLen", 0, "SecondaryIPAddresses",
+			 "SecondaryIPv6Addresses", "EndpointID", s_ep ? s_ep : "", "Gateway",
+			 s_gw ? s_gw : "", "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
+			 "IPAddress", s_ip ? s_ip : "", "IPPrefixLen",
+			 s_ip ? (int)json_integer_value(json_object_get(ep, "IPPrefixLen")) : 0,
+			 "IPv6Gateway", "", "MacAddress", s_mac ? s_mac : "", "Networks",
+			 net_networks_view(e, c));
 }
 
 static json_t *graph_driver(struct berth_engine *e, const struct container *c)
@@ -1053,7 +1060,7 @@ json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name,
 		      "RestartCount", c->restart_count, "Driver", "overlay2", "Platform", "linux",
 		      "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
 		      cexec_ids(e, c), "HostConfig", cont_hc(c), "GraphDriver", graph_driver(e, c), "Mounts",
-		      "Config", config_json(c), "NetworkSettings", network_settings(c));
+		      "Config", config_json(c), "NetworkSettings", network_settings(e, c));
 	json_decref(cmd);
 	if (size)
 		add_sizes(e, c, j);
@@ -1111,16 +1118,14 @@ static char *command_text(const struct container *c)
 static json_t *summary(struct berth_engine *e, const struct container *c, bool size)
 {
 	cleanup_free char *st = status_text(c), *cmd = command_text(c);
-	json_t *nets = json_object(), *j;
+	json_t *nets = net_networks_view(e, c), *j;
 	const char *m = net_mode(c);
 
-	(void)e;
-	json_object_set_new(nets, strcmp(m, "default") == 0 ? "bridge" : m, endpoint_json());
-	j = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:o}, "
+	j = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:o, s:O, s:s, s:s, s:{s:s}, s:{s:o}, "
 		      "s:[]}",
 		      "Id", c->id, "Names", c->name, "Image", c->image_name, "ImageID", c->image_id,
 		      "Command", cmd, "Created", (json_int_t)(c->created_ns / 1000000000LL),
-		      "Ports", "Labels", json_object_get(c->request, "Labels"), "State",
+		      "Ports", net_ports_summary(c), "Labels", json_object_get(c->request, "Labels"), "State",
 		      cont_status_name(c->status), "Status", st, "HostConfig", "NetworkMode", m,
 		      "NetworkSettings", "Networks", nets, "Mounts");
 	if (size)

@@ -305,6 +305,33 @@ static int write_file(const struct container *c, const char *name, const char *t
 	return berth_fs_write_replace(p, text, strlen(text), 0644, err);
 }
 
+/* Once C has its address: its hostname's line of /etc/hosts names that
+ * address instead of 127.0.1.1, as docker writes it. In place: the file
+ * is bind-mounted already, a rename would not reach the container. */
+static int write_hosts_addrs(struct container *c, berth_error_t *err)
+{
+	const char *ip = json_string_value(json_object_get(net_primary(c), "IPAddress"));
+	cleanup_free char *path = cont_rt_path(c, "hosts"), *text = NULL;
+	cleanup_close int fd = -1;
+	struct berth_strbuf b = BERTH_STRBUF_INIT;
+	char *line, *save = NULL;
+	int ret = 0;
+
+	if (ip == NULL || berth_fs_read_file(path, MAX_USER_FILE, &text, err) < 0)
+		return ip == NULL ? 0 : -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "127.0.1.1\t", 10) == 0)
+			berth_strbuf_printf(&b, "%s\t%s\n", ip, line + 10);
+		else
+			berth_strbuf_printf(&b, "%s\n", line);
+	}
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || berth_fs_write_all(fd, b.buf ? b.buf : "", b.len) < 0)
+		ret = berth_make_error(err, errno, "write %s: %s", path, strerror(errno));
+	berth_strbuf_release(&b);
+	return ret;
+}
+
 static int write_etc_files(struct container *c, berth_error_t *err)
 {
 	const json_t *hc = cont_hc(c), *it;
@@ -1004,6 +1031,13 @@ static int monitor_go(struct berth_engine *e, struct container *c, int ready, in
 			close(c->mntns_fd);
 		c->mntns_fd = open(ns, O_RDONLY | O_CLOEXEC);
 	}
+	/* its networks, while the init waits: a failure undoes the container
+	 * (the closed start fd) and leaves nothing attached */
+	if (net_attach(e, c, err) < 0 || write_hosts_addrs(c, err) < 0) {
+		net_detach(e, c);
+		ret = -1;
+		goto out;
+	}
 	c->status = CS_RUNNING;
 	c->has_been_started = true;
 	c->started_ns = berth_time_now_ns();
@@ -1525,6 +1559,7 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 	if (!crun_running(c) || c->status == CS_RESTARTING)
 		return;
 	read_exit(c);
+	net_detach(e, c);
 	if (c->stop_timer) {
 		berth_loop_timer_cancel(e->loop, c->stop_timer);
 		c->stop_timer = 0;
@@ -1600,6 +1635,7 @@ void crun_adopt(struct berth_engine *e, struct container *c)
 		return;
 	}
 	c->mounted = is_overlay(rootfs);
+	net_adopt(e, c);
 	if (monitor_alive(c)) {
 		berth_log_info("container %s: adopted (monitor %d, pid %d)", c->id,
 			       (int)c->monitor_pid, (int)c->pid);

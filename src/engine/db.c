@@ -50,6 +50,11 @@ static const char *const migrations[] = {
 	"  name TEXT UNIQUE NOT NULL," /* with the leading '/' */
 	"  created INTEGER NOT NULL,"  /* unix nanoseconds */
 	"  doc TEXT NOT NULL);",
+	/* 4: networks: name, driver, IPAM, options and labels as one document */
+	"CREATE TABLE networks ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT UNIQUE NOT NULL,"
+	"  doc TEXT NOT NULL);",
 };
 
 int berth_db_latest_schema_version(void)

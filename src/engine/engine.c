@@ -38,6 +38,7 @@ void berth_engine_config_release(struct berth_engine_config *c)
 	json_decref(c->labels);
 	json_decref(c->registry_mirrors);
 	json_decref(c->insecure_registries);
+	json_decref(c->address_pools);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -51,6 +52,7 @@ void berth_engine_config_copy(struct berth_engine_config *dst,
 	dst->labels = json_copy_or_array(src->labels);
 	dst->registry_mirrors = json_copy_or_array(src->registry_mirrors);
 	dst->insecure_registries = json_copy_or_array(src->insecure_registries);
+	dst->address_pools = src->address_pools ? json_deep_copy(src->address_pools) : NULL;
 }
 
 /* A random UUID (v4), dockerd's engine ID format. */
@@ -124,7 +126,7 @@ struct berth_engine *berth_engine_new(struct berth_loop *loop,
 		goto fail;
 	e->store = berth_store_open(e->cfg.data_root, err);
 	if (e->store == NULL || berth_engine_images_reconcile(e, err) < 0 ||
-	    berth_engine_containers_load(e, err) < 0)
+	    berth_engine_networks_load(e, err) < 0 || berth_engine_containers_load(e, err) < 0)
 		goto fail;
 	berth_log_info("engine %s: store schema version %d, data root %s", e->id,
 		       berth_db_schema_version(e->db), e->cfg.data_root);
@@ -158,6 +160,7 @@ void berth_engine_free(struct berth_engine *e)
 		berth_loop_timer_cancel(e->loop, e->trim_timer);
 	berth_engine_image_jobs_stop(e);
 	berth_engine_containers_free(e);
+	berth_engine_networks_free(e);
 	berth_db_close(e->db);
 	berth_store_free(e->store);
 	free(e->layers_dir);

@@ -26,6 +26,7 @@ struct berth_engine_config {
 	json_t *labels;		     /* array of "k=v" strings */
 	json_t *registry_mirrors;    /* array of URLs */
 	json_t *insecure_registries; /* array of host[:port] or CIDR */
+	json_t *address_pools;	     /* default-address-pools: [{"base":CIDR,"size":N}], or NULL */
 	int max_concurrent_downloads;
 	int max_concurrent_uploads;
 	int max_download_attempts;

@@ -6,6 +6,8 @@
 #include "engine/engine.h"
 #include "image/store.h"
 
+struct network;
+
 struct berth_engine {
 	struct berth_loop *loop;	/* borrowed */
 	struct berth_engine_config cfg; /* owned */
@@ -20,6 +22,8 @@ struct berth_engine {
 	char *containers_dir;		    /* owned: <data-root>/containers */
 	char *rt_containers_dir;	    /* owned: <exec-root>/containers */
 	char *monitor_path;		    /* owned: the berth-monitor binary */
+	struct network *networks;	    /* owned: every network (networks.c) */
+	bool nft_applied;		    /* berth's nftables table is in place */
 	uint64_t trim_timer;		    /* berth_engine_trim_later */
 };
 
@@ -27,6 +31,11 @@ struct berth_engine {
  * free heap of every malloc arena to the system a little later, once, so
  * that an idle daemon holds only what it uses. */
 void berth_engine_trim_later(struct berth_engine *e);
+
+/* Loads the networks of the store, making the predefined ones the first
+ * time (before the containers); frees them. */
+int berth_engine_networks_load(struct berth_engine *e, berth_error_t *err);
+void berth_engine_networks_free(struct berth_engine *e);
 
 /* Loads the containers of the store and adopts their running monitors
  * (start); frees them (shutdown: the containers run on). */
