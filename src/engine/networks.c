@@ -602,7 +602,7 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 	const json_t *epc = endpoints_config(c);
 	cleanup_free char *nspath = xasprintf("%s/netns/%s", e->cfg.exec_root, c->id);
 	cleanup_close int nsfd = -1;
-	json_t *state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
+	json_t *state;
 	const char *key;
 	json_t *cfg;
 	int idx = 0;
@@ -613,6 +613,7 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 		c->net = NULL;
 		return 0;
 	}
+	state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
 	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
 		json_decref(state);
