@@ -59,6 +59,7 @@ struct container {
 	 * {"Networks": {name: endpoint}, "Ports": NetworkSettings.Ports with
 	 * what the rules need}; the bound sockets that hold its host ports */
 	json_t *net;
+	json_t *prep_net; /* the links made by a prepared start, until its go */
 	int *port_fds;
 	size_t n_port_fds;
 	/* the running container's mount namespace, held so that its teardown
@@ -104,8 +105,14 @@ void cont_random_id(char out[65]);
 /* create: checks the request's networks (404 for a missing one) and puts
  * the NetworkMode's network in NetworkingConfig.EndpointsConfig */
 int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err);
-/* start (before the go): veths, addresses, ports, rules; all or nothing */
+/* start (before the go): veths, addresses, ports, rules; all or nothing.
+ * A prepared start makes the links ahead (net_prepare, after the spec,
+ * which took the namespace) and the start adds the ports and rules;
+ * net_unprepare forgets them (the caller releases the namespace, which
+ * takes the links with it). */
 int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err);
+int net_prepare(struct berth_engine *e, struct container *c, berth_error_t *err);
+void net_unprepare(struct container *c);
 /* exit: ports released, rules without C */
 void net_detach(struct berth_engine *e, struct container *c);
 /* a running container adopted after a restart takes its ports again;

@@ -1035,6 +1035,8 @@ static int monitor_go(struct berth_engine *e, struct container *c, int ready, in
 	 * (the closed start fd) and leaves nothing attached */
 	if (net_attach(e, c, err) < 0 || write_hosts_addrs(c, err) < 0) {
 		net_detach(e, c);
+		/* the next start takes a fresh namespace, without these links */
+		crun_netns_release(e->cfg.exec_root, c->id);
 		ret = -1;
 		goto out;
 	}
@@ -1252,6 +1254,14 @@ static void prepare_cb(void *data)
 	c->prep_ready_fd = ready;
 	c->prep_start_fd = start;
 	c->prepared = true;
+	/* its network links while the monitor creates it */
+	if (net_prepare(e, c, &err) < 0) {
+		berth_log_debug("container %s: not prepared: %s", c->id, err->msg);
+		berth_error_release(&err);
+		crun_unprepare(e, c);
+		crun_netns_release(e->cfg.exec_root, c->id);
+		return;
+	}
 	c->prep_timer = berth_loop_timer_add(e->loop, PREPARE_TTL_MS, prepare_expired_cb, c);
 }
 
@@ -1282,6 +1292,10 @@ void crun_unprepare(struct berth_engine *e, struct container *c)
 	if (c->prep_timer) {
 		berth_loop_timer_cancel(e->loop, c->prep_timer);
 		c->prep_timer = 0;
+	}
+	if (c->prep_net) { /* its links go with its namespace */
+		net_unprepare(c);
+		crun_netns_release(e->cfg.exec_root, c->id);
 	}
 	if (!c->prepared)
 		return;

@@ -258,6 +258,33 @@ static size_t address_pools(struct berth_engine *e, struct berth_ipam_pool *out,
 	return n;
 }
 
+/* The first IPv4 address of the host's interface NAME and its prefix
+ * (false when it has none). */
+static bool iface_addr(const char *name, uint32_t *addr, struct berth_ipv4_prefix *net)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		uint32_t m;
+		uint8_t len = 0;
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask ||
+		    strcmp(i->ifa_name, name) != 0)
+			continue;
+		*addr = ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr);
+		m = ntohl(((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr.s_addr);
+		while (len < 32 && (m & (0x80000000u >> len)))
+			len++;
+		net->addr = *addr & berth_ipam_mask(len);
+		net->len = len;
+		found = len > 0 && len <= 30;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
 static int pick_subnet(struct berth_engine *e, struct berth_ipv4_prefix *out, berth_error_t *err)
 {
 	struct berth_ipv4_prefix used[MAX_NETWORKS + 64];
@@ -317,11 +344,15 @@ static size_t used_addrs(struct berth_engine *e, const struct network *n, uint32
 	size_t k = 0;
 
 	for (c = e->containers; c && k < max; c = c->next) {
-		json_t *ep = json_object_get(live_endpoints(c), n->name);
+		const json_t *eps[2] = { json_object_get(live_endpoints(c), n->name),
+					 json_object_get(json_object_get(c->prep_net, "Networks"),
+							 n->name) };
 		uint32_t a;
-		if (ep && berth_ipam_parse_addr(json_string_value(json_object_get(ep, "IPAddress")),
-						&a, NULL) == 0)
-			out[k++] = a;
+		for (size_t i = 0; i < 2 && k < max; i++)
+			if (eps[i] &&
+			    berth_ipam_parse_addr(json_string_value(json_object_get(eps[i], "IPAddress")),
+						  &a, NULL) == 0)
+				out[k++] = a;
 	}
 	return k;
 }
@@ -597,7 +628,13 @@ static struct network *net_of_key(struct berth_engine *e, const char *key)
 	return find_exact(e, key);
 }
 
-int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
+/* The links of C's networks: for each bridge network an address (--ip or
+ * the next free one), a MAC, a veth pair into C's namespace, the default
+ * route through the first one that is not internal. *OUT: the new state
+ * ({"Networks": ..., "Ports": {}}), NULL without networks. *CHANGED when a
+ * bridge came up (the rules need it). */
+static int attach_links(struct berth_engine *e, struct container *c, json_t **out, bool *changed,
+			berth_error_t *err)
 {
 	const json_t *epc = endpoints_config(c);
 	cleanup_free char *nspath = xasprintf("%s/netns/%s", e->cfg.exec_root, c->id);
@@ -606,20 +643,16 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 	const char *key;
 	json_t *cfg;
 	int idx = 0;
-	bool first = true, changed = false, routed = false;
+	bool routed = false;
 
-	if (json_object_size(epc) == 0) {
-		json_decref(c->net);
-		c->net = NULL;
+	*out = NULL;
+	if (json_object_size(epc) == 0)
 		return 0;
-	}
-	state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
 	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
-		json_decref(state);
+	if (nsfd < 0)
 		return berth_make_error(err, errno, "network namespace of %s: %s", c->id,
 					strerror(errno));
-	}
+	state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
 	json_object_foreach ((json_t *)epc, key, cfg) {
 		struct network *n = net_of_key(e, key);
 		uint32_t used[1024], addr = 0;
@@ -630,48 +663,39 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 		char macbuf[18], ipbuf[16], gwbuf[16], hostif[16], ifname[16], epid[65];
 		uint8_t mac[6];
 		struct berth_nl_endpoint ep;
+		int ret = 0;
 		if (n == NULL) {
-			json_decref(state);
-			release_ports(c);
-			return berth_make_error(err, ENOENT, "network %s not found", key);
+			ret = berth_make_error(err, ENOENT, "network %s not found", key);
+			goto fail;
 		}
 		if (strcmp(n->driver, "bridge") != 0)
 			continue;
-		if (bridge_up(e, n, err) < 0) {
-			json_decref(state);
-			release_ports(c);
-			return -1;
-		}
-		changed = true;
+		*changed = *changed || !n->up;
+		if (bridge_up(e, n, err) < 0)
+			goto fail;
 		n_used = used_addrs(e, n, used, 1024);
 		if (want && *want) {
-			if (berth_ipam_parse_addr(want, &addr, err) < 0 ||
-			    !berth_ipam_contains(&n->subnet, addr)) {
-				json_decref(state);
-				release_ports(c);
-				if (addr)
-					berth_make_error(err, EINVAL,
-							 "no configured subnet or ip-range contain the IP address %s",
-							 want);
-				return -1;
+			if (berth_ipam_parse_addr(want, &addr, err) < 0)
+				goto fail;
+			if (!berth_ipam_contains(&n->subnet, addr)) {
+				ret = berth_make_error(err, EINVAL,
+						       "no configured subnet or ip-range contain the IP address %s",
+						       want);
+				goto fail;
 			}
 			for (size_t i = 0; i < n_used; i++)
 				if (used[i] == addr) {
-					json_decref(state);
-					release_ports(c);
-					return berth_make_error(err, EEXIST, "Address already in use");
+					ret = berth_make_error(err, EEXIST, "Address already in use");
+					goto fail;
 				}
 		} else if (berth_ipam_next_addr(&n->subnet, n->has_range ? &n->range : NULL,
 						n->gateway, used, n_used, &addr, err) < 0) {
-			json_decref(state);
-			release_ports(c);
-			return -1;
+			goto fail;
 		}
 		if (mac_s && *mac_s) {
 			if (parse_mac(mac_s, mac) < 0) {
-				json_decref(state);
-				release_ports(c);
-				return berth_make_error(err, EINVAL, "invalid MAC address: %s", mac_s);
+				ret = berth_make_error(err, EINVAL, "invalid MAC address: %s", mac_s);
+				goto fail;
 			}
 			snprintf(macbuf, sizeof(macbuf), "%s", mac_s);
 		} else {
@@ -686,35 +710,83 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 						 n->subnet.len, mac,
 						 !routed && !n->internal ? n->gateway : 0, 0 };
 		routed = routed || !n->internal;
-		if (berth_nl_endpoint_create(&ep, err) < 0) {
-			json_decref(state);
-			release_ports(c);
-			return -1;
-		}
+		if (berth_nl_endpoint_create(&ep, err) < 0)
+			goto fail;
 		berth_ipam_format_addr(addr, ipbuf);
 		berth_ipam_format_addr(n->gateway, gwbuf);
 		json_object_set_new(
 		    json_object_get(state, "Networks"), n->name,
-		    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:O?, s:O?}", "NetworkID", n->id,
-			      "EndpointID", epid, "Gateway", gwbuf, "IPAddress", ipbuf,
+		    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:O?, s:O?}", "NetworkID",
+			      n->id, "EndpointID", epid, "Gateway", gwbuf, "IPAddress", ipbuf,
 			      "IPPrefixLen", (int)n->subnet.len, "MacAddress", macbuf, "Interface",
-			      ifname, "Aliases", json_object_get(cfg, "Aliases"), "IPAMConfig",
+			      ifname, "Bridge", n->bridge, "Aliases",
+			      json_object_get(cfg, "Aliases"), "IPAMConfig",
 			      json_object_get(cfg, "IPAMConfig")));
-		if (first && publish(c, n->bridge, addr, json_object_get(state, "Ports"), err) < 0) {
-			json_decref(state);
-			return -1;
-		}
-		first = false;
+		continue;
+	fail:
+		(void)ret;
+		json_decref(state);
+		return -1;
 	}
-	json_decref(c->net);
-	c->net = state;
+	*out = state;
+	return 0;
+}
+
+int net_prepare(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	bool changed = false;
+
+	net_unprepare(c);
+	if (attach_links(e, c, &c->prep_net, &changed, err) < 0)
+		return -1;
 	if (changed && apply_rules(e, err) < 0) {
-		json_decref(c->net);
-		c->net = NULL;
-		release_ports(c);
+		net_unprepare(c);
 		return -1;
 	}
 	return 0;
+}
+
+void net_unprepare(struct container *c)
+{
+	json_decref(c->prep_net);
+	c->prep_net = NULL;
+}
+
+int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
+{
+	bool changed = false;
+	json_t *state = NULL, *ep;
+	const char *key;
+
+	if (c->prep_net) { /* done at the prepare: the ports and rules remain */
+		state = c->prep_net;
+		c->prep_net = NULL;
+	} else if (attach_links(e, c, &state, &changed, err) < 0) {
+		return -1;
+	}
+	json_decref(c->net);
+	c->net = state;
+	if (state == NULL)
+		return 0;
+	/* ports go to the first network's address */
+	json_object_foreach (json_object_get(state, "Networks"), key, ep) {
+		uint32_t addr = 0;
+		(void)berth_ipam_parse_addr(json_string_value(json_object_get(ep, "IPAddress")),
+					    &addr, NULL);
+		if (publish(c, json_string_value(json_object_get(ep, "Bridge")), addr,
+			    json_object_get(state, "Ports"), err) < 0)
+			goto fail;
+		break;
+	}
+	changed = changed || json_object_size(json_object_get(state, "Ports")) > 0;
+	if (changed && apply_rules(e, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	json_decref(c->net);
+	c->net = NULL;
+	release_ports(c);
+	return -1;
 }
 
 void net_detach(struct berth_engine *e, struct container *c)
@@ -1273,6 +1345,10 @@ static int remove_network(struct berth_engine *e, struct network *n, berth_error
 					n->name, n->id);
 	if (net_delete_row(e, n, err) < 0)
 		return -1;
+	/* created containers prepared with a link to it start afresh */
+	for (struct container *c = e->containers; c; c = c->next)
+		if (json_object_get(json_object_get(c->prep_net, "Networks"), n->name))
+			crun_unprepare(e, c);
 	unlink_network(e, n);
 	if (n->bridge) {
 		berth_error_t e2 = NULL;
@@ -1379,6 +1455,8 @@ int berth_engine_network_connect(struct berth_engine *e, const char *id, const j
 	epc = json_object_get(json_object_get(c->request, "NetworkingConfig"), "EndpointsConfig");
 	if (!json_is_object(epc))
 		return berth_make_error(err, EIO, "container %s has no endpoint settings", c->id);
+	/* a prepared start has links for the old set of networks */
+	crun_unprepare(e, c);
 	json_object_set_new(epc, n->name, json_is_object(cfg) ? json_deep_copy(cfg) : json_object());
 	if (cont_save(e, c, err) < 0)
 		return -1;
@@ -1401,6 +1479,7 @@ int berth_engine_network_disconnect(struct berth_engine *e, const char *id, cons
 	if (crun_running(c))
 		return berth_make_error(err, ENOSYS,
 					"disconnecting a running container is not implemented yet: stop it first");
+	crun_unprepare(e, c);
 	epc = json_object_get(json_object_get(c->request, "NetworkingConfig"), "EndpointsConfig");
 	json_object_del(epc, n->name);
 	json_object_del(epc, n->id);
@@ -1420,12 +1499,17 @@ static int add_builtin(struct berth_engine *e, const char *name, const char *dri
 	n->builtin = true;
 	if (strcmp(driver, "bridge") == 0) {
 		n->bridge = xstrdup(DEFAULT_BRIDGE);
-		if (pick_subnet(e, &n->subnet, err) < 0) {
+		/* a berth0 already up (an earlier data root, dockerd's docker0
+		 * alike) keeps its address, as dockerd keeps docker0's */
+		if (iface_addr(DEFAULT_BRIDGE, &n->gateway, &n->subnet)) {
+			n->has_subnet = true;
+		} else if (pick_subnet(e, &n->subnet, err) < 0) {
 			net_free(n);
 			return -1;
+		} else {
+			n->has_subnet = true;
+			n->gateway = n->subnet.addr + 1;
 		}
-		n->has_subnet = true;
-		n->gateway = n->subnet.addr + 1;
 		json_object_set_new(n->options, "com.docker.network.bridge.default_bridge",
 				    json_string("true"));
 		json_object_set_new(n->options, "com.docker.network.bridge.enable_icc",
