@@ -972,6 +972,42 @@ json_t *net_ports_summary(const struct container *c)
 
 /* --- create's checks --------------------------------------------------------------------- */
 
+/* HostConfig.PortBindings as docker checks it at create. */
+static int check_port_bindings(const json_t *pb, berth_error_t *err)
+{
+	const char *key;
+	json_t *list, *b;
+	size_t i, total = 0;
+
+	if (pb == NULL || json_is_null(pb))
+		return 0;
+	if (!json_is_object(pb))
+		return berth_make_error(err, EINVAL, "invalid PortBindings: an object is expected");
+	json_object_foreach ((json_t *)pb, key, list) {
+		uint16_t port;
+		bool udp;
+		if (parse_port_key(key, &port, &udp) < 0)
+			return berth_make_error(err, EINVAL, "invalid port specification: \"%s\"", key);
+		if (json_is_null(list))
+			continue;
+		if (!json_is_array(list))
+			return berth_make_error(err, EINVAL, "invalid port bindings for %s", key);
+		json_array_foreach (list, i, b) {
+			const char *hip = json_string_value(json_object_get(b, "HostIp"));
+			uint32_t ip;
+			if (!json_is_object(b) || ++total > MAX_PORTS)
+				return berth_make_error(err, EINVAL, "invalid port bindings for %s", key);
+			if (hip && *hip && berth_ipam_parse_addr(hip, &ip, NULL) < 0)
+				return berth_make_error(
+				    err, strchr(hip, ':') ? ENOSYS : EINVAL,
+				    strchr(hip, ':') ? "IPv6 host addresses are not implemented yet: %s"
+						     : "invalid IP address: %s",
+				    hip);
+		}
+	}
+	return 0;
+}
+
 int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err)
 {
 	json_t *hc = json_object_get(req, "HostConfig");
@@ -993,6 +1029,8 @@ int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err)
 	if (mode && strncmp(mode, "container:", 10) == 0)
 		return berth_make_error(err, ENOSYS,
 					"network mode \"%s\" is not implemented yet", mode);
+	if (check_port_bindings(json_object_get(hc, "PortBindings"), err) < 0)
+		return -1;
 	if (mnet == NULL) {
 		if (json_object_size(epc) > 0)
 			return berth_make_error(err, EINVAL,

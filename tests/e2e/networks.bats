@@ -263,3 +263,23 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
 		{ echo "nginx on $p does not answer" >&2; return 1; }
 }
+
+@test "ports and networks: bad requests get 400 (or 404) at create, and nothing is created" {
+	local n
+	n=$(cname)
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","HostConfig":{"PortBindings":{"80/xyz":[{"HostPort":"1"}]}}}'
+	assert_eq "$HTTP_STATUS" 400 "a bad port key"
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"300.1.1.1","HostPort":"1"}]}}}'
+	assert_eq "$HTTP_STATUS" 400 "a bad host IP"
+	api_json POST "/containers/create?name=$n" '{"Image":"busybox","HostConfig":{"NetworkMode":"nope-e2e-net"}}'
+	assert_eq "$HTTP_STATUS" 404 "a missing network"
+	assert_contains "$HTTP_BODY" "network nope-e2e-net not found"
+	run dk inspect "$n"
+	[ "$status" -ne 0 ] || { echo "$n was created" >&2; return 1; }
+	api_json POST /networks/create '{"Name":"bad name!"}'
+	assert_eq "$HTTP_STATUS" 400 "a bad network name"
+	api_json POST /networks/create '{"Name":"e2e-x","Driver":"overlay"}'
+	assert_eq "$HTTP_STATUS" 501 "a driver berth has not got"
+	api_json POST /networks/create '{"Name":"e2e-x","IPAM":{"Config":[{"Subnet":"10.236.0.0/24","Gateway":"10.237.0.1"}]}}'
+	assert_eq "$HTTP_STATUS" 400 "a gateway outside the subnet"
+}
