@@ -4,6 +4,7 @@
  * run's exit statuses for daemon errors. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,51 @@ int berth_cli_each(struct berth_cli *cli, const struct berth_strv *names, berth_
 	if (errs.len == 0)
 		return 0;
 	return berth_make_error(err, code, "%s", errs.buf);
+}
+
+/* Skips the zeros, then the digits of the run at *P; returns the length
+ * of the digits after the zeros, their start in *START. */
+static size_t digit_run(const char **p, const char **start)
+{
+	size_t n = 0;
+
+	while (**p == '0')
+		(*p)++;
+	*start = *p;
+	while (isdigit((unsigned char)(*p)[0])) {
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+int berth_cli_natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		bool da = isdigit((unsigned char)*a), db = isdigit((unsigned char)*b);
+		const char *a0 = a, *b0 = b, *sa, *sb;
+		size_t la, lb;
+		int c;
+
+		if (da != db) /* digits before other characters */
+			return da ? -1 : 1;
+		if (!da) {
+			if (*a != *b)
+				return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+			a++;
+			b++;
+			continue;
+		}
+		la = digit_run(&a, &sa);
+		lb = digit_run(&b, &sb);
+		if (la != lb) /* the shorter number is the smaller */
+			return la < lb ? -1 : 1;
+		if ((c = strncmp(sa, sb, la)) != 0)
+			return c < 0 ? -1 : 1;
+		if (sa - a0 != sb - b0) /* fewer leading zeros first */
+			return sa - a0 < sb - b0 ? -1 : 1;
+	}
+	return *a ? 1 : *b ? -1 : 0;
 }
 
 char *berth_cli_container_path(const char *name, const char *suffix)

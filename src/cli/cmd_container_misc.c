@@ -2,7 +2,6 @@
  * container prune, diff, export and update, each as docker prints it. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -69,27 +68,10 @@ static int run_top(struct berth_cli *cli, void *opts, const struct berth_strv *a
 
 /* ---- port ---- */
 
-/* sortorder.NaturalLess: digit runs compare as numbers. */
+/* sortorder.NaturalLess, for qsort */
 static int natural_cmp(const void *pa, const void *pb)
 {
-	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
-
-	while (*a && *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			char *ea, *eb;
-			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
-			if (x != y)
-				return x < y ? -1 : 1;
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	return *a ? 1 : *b ? -1 : 0;
+	return berth_cli_natural_cmp(*(const char *const *)pa, *(const char *const *)pb);
 }
 
 static char *join_host_port(const json_t *f)
@@ -157,23 +139,25 @@ static int run_port(struct berth_cli *cli, void *opts, const struct berth_strv *
 	if (berth_cli_client(cli, &c, err) < 0 ||
 	    berth_client_call_json(c, "GET", path, NULL, NULL, &info, err) < 0)
 		return -1;
-	if (args->n == 2) {
+	if (args->n == 2 && *args->v[1]) { /* "" is no port: all of them */
 		const char *spec = args->v[1], *slash = strchr(spec, '/');
 		cleanup_free char *port =
 		    xstrndup(spec, slash ? (size_t)(slash - spec) : strlen(spec));
-		char *end;
-		unsigned long v = strtoul(port, &end, 10);
-		if (*port == '\0' || *end || v > 65535 || !isdigit((unsigned char)*port)) {
+		size_t digits = strspn(port, "0123456789");
+		/* strtoul saturates: a long run of digits is out of range too */
+		if (*port == '\0' || port[digits] || strtoul(port, NULL, 10) > 65535) {
 			json_decref(info);
 			return berth_make_error(
 			    err, EINVAL,
-			    "Error: invalid port (%s): strconv.ParseUint: parsing \"%s\": invalid syntax",
-			    port, port);
+			    "Error: invalid port (%s): strconv.ParseUint: parsing \"%s\": %s", port,
+			    port,
+			    *port && port[digits] == '\0' ? "value out of range"
+							  : "invalid syntax");
 		}
 		only = xasprintf("%s/%s", port, slash && slash[1] ? slash + 1 : "tcp");
 	}
 	ret = print_ports(json_object_get(json_object_get(info, "NetworkSettings"), "Ports"), only,
-			  args->n == 2 ? args->v[1] : NULL, args->v[0], err);
+			  only ? args->v[1] : NULL, args->v[0], err);
 	json_decref(info);
 	return ret;
 }

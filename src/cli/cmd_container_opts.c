@@ -236,16 +236,16 @@ static int v_env(const char *s, berth_error_t *err)
 	return 0;
 }
 
-static int v_label(const char *s, berth_error_t *err)
+int berth_cli_validate_label(const char *s, berth_error_t *err)
 {
-	size_t klen = strcspn(s, "=");
+	size_t lead = strspn(s, " \t"), klen = strcspn(s + lead, "=");
 
 	if (klen == 0)
 		return berth_make_error(err, EINVAL, "invalid label '%s': empty name", s);
 	for (size_t i = 0; i < klen; i++)
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n')
+		if (s[lead + i] == ' ' || s[lead + i] == '\t')
 			return berth_make_error(err, EINVAL, "label '%.*s' contains whitespaces",
-						(int)klen, s);
+						(int)klen, s + lead);
 	return 0;
 }
 
@@ -400,7 +400,7 @@ bad:
 	return berth_make_error(err, EINVAL, "invalid device cgroup format '%s'", s);
 }
 
-static int v_link(const char *s, berth_error_t *err)
+int berth_cli_validate_link(const char *s, berth_error_t *err)
 {
 	const char *c = strchr(s, ':');
 
@@ -469,8 +469,10 @@ static int v_pair(const char *s, berth_error_t *err)
 	    { "interactive",  'i',  BERTH_OPT_BOOL,                                                     \
 	      O(interactive), NULL, "Keep STDIN open even if not attached",                             \
 	      NULL,	      NULL },                                                                   \
-	    { "label", 'l',    BERTH_OPT_LIST, O(label), "list", "Set meta data on a container",        \
-	      NULL,    v_label },                                                                       \
+	    { "label",	      'l',                                                                      \
+	      BERTH_OPT_LIST, O(label),                                                                 \
+	      "list",	      "Set meta data on a container",                                           \
+	      NULL,	      berth_cli_validate_label },                                               \
 	    { "label-file",  0,	     BERTH_OPT_LIST,                                                    \
 	      O(label_file), "list", "Read in a line delimited file of labels",                         \
 	      NULL,	     NULL },                                                                    \
@@ -546,8 +548,10 @@ static int v_pair(const char *s, berth_error_t *err)
 	      NULL, NULL },                                                                             \
 	    { "ip6", 0,	  BERTH_OPT_STRING, O(ip6), "string", "IPv6 address (e.g., 2001:db8::33)",      \
 	      NULL,  NULL },                                                                            \
-	    { "link", 0,     BERTH_OPT_LIST, O(link), "list", "Add link to another container",          \
-	      NULL,   v_link },                                                                         \
+	    { "link",	      0,                                                                        \
+	      BERTH_OPT_LIST, O(link),                                                                  \
+	      "list",	      "Add link to another container",                                          \
+	      NULL,	      berth_cli_validate_link },                                                \
 	    { "link-local-ip",                                                                          \
 	      0,                                                                                        \
 	      BERTH_OPT_LIST,                                                                           \

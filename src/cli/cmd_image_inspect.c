@@ -130,7 +130,7 @@ static size_t skip_space(const char *s, size_t len, size_t i)
 
 /* Go's json.Indent(dst, src, "", "    ") on valid JSON, or json.Compact
  * when COMPACT: the tokens as they are, the blanks replaced. */
-static void indent_json(struct berth_strbuf *out, const char *s, size_t len, bool compact)
+void berth_cli_image_indent_json(struct berth_strbuf *out, const char *s, size_t len, bool compact)
 {
 	int depth = 0;
 
@@ -170,7 +170,7 @@ static void indent_json(struct berth_strbuf *out, const char *s, size_t len, boo
 
 /* The field chain a missing-key error stopped at (".Config.Nope"), read
  * from TEXT at the error's line and column; NULL for other errors. */
-static char *missing_chain(const char *msg, const char *text)
+char *berth_cli_image_missing_chain(const char *msg, const char *text)
 {
 	unsigned line = 0, col = 0;
 	const char *p = text;
@@ -269,7 +269,7 @@ static int run_typed(const struct berth_template *t, const char *text, const jso
 		ret = berth_template_execute(t, data, flags, out, err);
 		if (ret == 0)
 			break;
-		chain = missing_chain((*err)->msg, text);
+		chain = berth_cli_image_missing_chain((*err)->msg, text);
 		if (chain == NULL || (!is_map_key(chain) && !zero_fill(data, chain)))
 			break;
 		if (is_map_key(chain))
@@ -441,7 +441,7 @@ static void flush(struct inspector *in)
 		berth_strbuf_puts(&out, "[]\n");
 	} else {
 		berth_strbuf_puts(&in->raws, "]");
-		indent_json(&out, in->raws.buf, in->raws.len, in->compact);
+		berth_cli_image_indent_json(&out, in->raws.buf, in->raws.len, in->compact);
 		berth_strbuf_puts(&out, "\n");
 	}
 	berth_cli_print(&out);

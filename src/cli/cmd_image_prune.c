@@ -87,13 +87,22 @@ static void config_prune_filters(struct berth_strv *filters, struct berth_docker
 	}
 }
 
+void berth_cli_image_prune_filters(struct berth_strv *filters)
+{
+	cleanup_free char *dir = berth_auth_config_dir();
+	struct berth_docker_config *cfg = NULL;
+	berth_error_t ignored = NULL;
+
+	berth_auth_load_config(dir, &cfg, &ignored);
+	berth_error_release(&ignored);
+	config_prune_filters(filters, cfg);
+	berth_docker_config_free(cfg);
+}
+
 static int prune(struct berth_cli *cli, const struct prune_opts *opts, json_t **report,
 		 berth_error_t *err)
 {
 	struct berth_strv filters = { NULL, 0 };
-	cleanup_free char *dir = berth_auth_config_dir();
-	struct berth_docker_config *cfg = NULL;
-	berth_error_t ignored = NULL;
 	cleanup_free char *fjson = NULL;
 	cleanup_free char *query = NULL;
 	struct berth_client *client;
@@ -101,11 +110,8 @@ static int prune(struct berth_cli *cli, const struct prune_opts *opts, json_t **
 	for (size_t i = 0; i < opts->filter.n; i++)
 		berth_strv_push(&filters, opts->filter.v[i]);
 	berth_strv_push(&filters, opts->all ? "dangling=false" : "dangling=true");
-	berth_auth_load_config(dir, &cfg, &ignored);
-	berth_error_release(&ignored);
-	config_prune_filters(&filters, cfg);
+	berth_cli_image_prune_filters(&filters);
 	fjson = berth_cli_image_filters(&filters, NULL, NULL);
-	berth_docker_config_free(cfg);
 	berth_strv_release(&filters);
 	berth_client_query_add(&query, "filters", fjson);
 	if (berth_cli_client(cli, &client, err) < 0)

@@ -78,5 +78,14 @@ extern const struct berth_command berth_cmd_stats;
 extern const struct berth_command berth_cmd_container_stats;
 extern const struct berth_command berth_cmd_cp;
 extern const struct berth_command berth_cmd_container_cp;
+/* networks: the `berth network` group */
+extern const struct berth_command berth_cmd_network;
+extern const struct berth_command berth_cmd_network_connect;
+extern const struct berth_command berth_cmd_network_create;
+extern const struct berth_command berth_cmd_network_disconnect;
+extern const struct berth_command berth_cmd_network_inspect;
+extern const struct berth_command berth_cmd_network_ls;
+extern const struct berth_command berth_cmd_network_prune;
+extern const struct berth_command berth_cmd_network_rm;
 
 #endif

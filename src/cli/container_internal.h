@@ -224,6 +224,16 @@ int berth_cli_args_min(struct berth_cli *cli, size_t n, berth_error_t *err);
 int berth_cli_args_exact(struct berth_cli *cli, size_t n, berth_error_t *err);
 int berth_cli_args_range(struct berth_cli *cli, size_t min, size_t max, berth_error_t *err);
 
+/* sortorder.NaturalLess as a three-way comparison: runs of digits
+ * compare as numbers (then fewer leading zeros first), a digit sorts
+ * before any other byte, the rest bytewise. */
+int berth_cli_natural_cmp(const char *a, const char *b);
+
+/* docker's opts.ValidateLabel ("invalid label '=x': empty name") and
+ * opts.ValidateLink, as option validators. */
+int berth_cli_validate_label(const char *s, berth_error_t *err);
+int berth_cli_validate_link(const char *s, berth_error_t *err);
+
 /* Go's strconv.Atoi-like check used for exit codes and counts. */
 bool berth_cli_parse_int(const char *s, int64_t *out);
 

@@ -105,6 +105,19 @@ void berth_cli_image_json_row(struct berth_strbuf *out, const json_t *v);
 int berth_cli_image_write_rows(const char *format, const json_t *rows, const json_t *header,
 			       const char *ctx_type, berth_error_t *err);
 
+/* command.PruneFilters: appends the pruneFilters of the docker config to
+ * FILTERS, but for a label filter that contradicts one already there. */
+void berth_cli_image_prune_filters(struct berth_strv *filters);
+
+/* Go's json.Indent(dst, src, "", "    ") of the valid JSON S, or
+ * json.Compact when COMPACT, appended to OUT (docker's inspect output). */
+void berth_cli_image_indent_json(struct berth_strbuf *out, const char *s, size_t len, bool compact);
+
+/* The field chain (".Config.Nope") at which the template TEXT stopped with
+ * the "map has no entry for key" error MSG; NULL for other errors. Caller
+ * frees. */
+char *berth_cli_image_missing_chain(const char *msg, const char *text);
+
 /* docker's prompt.Confirm: QUESTION and " [y/N] " on stdout, true for a
  * line that is "y" or "Y" on stdin. */
 bool berth_cli_image_confirm(const char *question);

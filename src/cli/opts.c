@@ -6,6 +6,7 @@
 
 #include "base/cleanup.h"
 #include "base/xalloc.h"
+#include "cli/format.h"
 #include "cli/opts.h"
 
 void berth_strv_push(struct berth_strv *v, const char *s)
@@ -93,9 +94,11 @@ static int set_value(const struct berth_opt *o, void *opts, const char *value, b
 	case BERTH_OPT_STRING:
 	case BERTH_OPT_LIST:
 		if (o->validate && o->validate(value, err) < 0) {
+			cleanup_strbuf struct berth_strbuf q = BERTH_STRBUF_INIT;
 			label = flag_label(o);
-			return berth_error_wrap(err, "invalid argument \"%s\" for \"%s\" flag",
-						value, label);
+			berth_format_quote(&q, value, strlen(value)); /* pflag's %q */
+			return berth_error_wrap(err, "invalid argument %s for \"%s\" flag", q.buf,
+						label);
 		}
 		if (o->type == BERTH_OPT_STRING)
 			*(const char **)field = value;
