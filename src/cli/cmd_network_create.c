@@ -58,11 +58,12 @@ static long csv_quoted(const char *s, size_t i, struct berth_strbuf *field, bert
 int berth_cli_csv_split(const char *s, json_t *out, berth_error_t *err)
 {
 	cleanup_strbuf struct berth_strbuf field = BERTH_STRBUF_INIT;
-	json_t *fields = json_array();
+	json_t *fields;
 	size_t i = 0;
 
 	if (*s == '\0') /* pflag reads "" as no value at all */
 		return 0;
+	fields = json_array();
 	for (;;) {
 		berth_strbuf_reset(&field);
 		berth_strbuf_append(&field, "", 0);
