@@ -249,6 +249,20 @@ int berth_auth_load_config(const char *dir, struct berth_docker_config **out, be
 	return ret;
 }
 
+char *berth_auth_config_string(const char *key)
+{
+	cleanup_free char *dir = berth_auth_config_dir();
+	struct berth_docker_config *cfg = NULL;
+	berth_error_t ignored = NULL;
+	char *out;
+
+	berth_auth_load_config(dir, &cfg, &ignored);
+	berth_error_release(&ignored);
+	out = string_field(cfg->root, key);
+	berth_docker_config_free(cfg);
+	return out;
+}
+
 void berth_docker_config_free(struct berth_docker_config *cfg)
 {
 	if (cfg == NULL)

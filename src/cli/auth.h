@@ -54,6 +54,11 @@ int berth_auth_load_config(const char *dir, struct berth_docker_config **out, be
 
 void berth_docker_config_free(struct berth_docker_config *cfg);
 
+/* The string KEY of the docker config ("psFormat", "networksFormat"), or
+ * NULL when it is missing or empty; a config that cannot be read counts as
+ * empty, without a warning. Caller frees. */
+char *berth_auth_config_string(const char *key);
+
 /* The credentials for registry DOMAIN ("docker.io", "127.0.0.1:5000") as
  * docker's ResolveAuthConfig finds them: the entry keyed by DOMAIN (Docker
  * Hub: BERTH_AUTH_INDEX_SERVER), else one whose key's host is DOMAIN.

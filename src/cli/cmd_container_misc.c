@@ -164,23 +164,18 @@ static int run_port(struct berth_cli *cli, void *opts, const struct berth_strv *
 
 /* ---- prune ---- */
 
-struct prune_opts {
-	struct berth_strv filter;
-	bool force;
-};
-
-static const struct berth_opt prune_options[] = {
-	{ "filter", 0, BERTH_OPT_LIST, offsetof(struct prune_opts, filter), "filter",
+const struct berth_opt berth_cli_prune_options[BERTH_CLI_PRUNE_NOPTS] = {
+	{ "filter", 0, BERTH_OPT_LIST, offsetof(struct berth_cli_prune_opts, filter), "filter",
 	  "Provide filter values (e.g. \"until=<timestamp>\")", NULL,
 	  berth_cli_image_validate_filter },
-	{ "force", 'f', BERTH_OPT_BOOL, offsetof(struct prune_opts, force), NULL,
+	{ "force", 'f', BERTH_OPT_BOOL, offsetof(struct berth_cli_prune_opts, force), NULL,
 	  "Do not prompt for confirmation", NULL, NULL },
 };
 
 static int run_prune(struct berth_cli *cli, void *opts, const struct berth_strv *args,
 		     berth_error_t *err)
 {
-	const struct prune_opts *o = opts;
+	const struct berth_cli_prune_opts *o = opts;
 	cleanup_free char *filters = berth_cli_image_filters(&o->filter, NULL, NULL);
 	cleanup_strbuf struct berth_strbuf out = BERTH_STRBUF_INIT;
 	cleanup_free char *q = NULL;
@@ -500,8 +495,8 @@ const struct berth_command berth_cmd_container_prune = {
 	.name = "prune",
 	.use = "prune [OPTIONS]",
 	.short_desc = "Remove all stopped containers",
-	.opts = prune_options,
-	.nopts = BERTH_ARRAY_SIZE(prune_options),
-	.opts_size = sizeof(struct prune_opts),
+	.opts = berth_cli_prune_options,
+	.nopts = BERTH_ARRAY_SIZE(berth_cli_prune_options),
+	.opts_size = sizeof(struct berth_cli_prune_opts),
 	.run = run_prune,
 };

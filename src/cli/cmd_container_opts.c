@@ -35,6 +35,16 @@ bool berth_cli_parse_int(const char *s, int64_t *out)
 	return true;
 }
 
+int berth_cli_validate_int(const char *s, berth_error_t *err)
+{
+	int64_t n;
+
+	if (!berth_cli_parse_int(s, &n))
+		return berth_make_error(err, EINVAL,
+					"strconv.ParseInt: parsing \"%s\": invalid syntax", s);
+	return 0;
+}
+
 /* strconv.ParseInt(s, 0, 64) and ParseUint(s, 0, BITS), with their errors. */
 static int go_parse_int(const char *s, bool is_signed, int bits, int64_t *out, berth_error_t *err)
 {

@@ -259,9 +259,8 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *labels_field(const json_t *c)
+char *berth_cli_labels_field(const json_t *labels)
 {
-	const json_t *labels = json_object_get(c, "Labels");
 	size_t n = json_object_size(labels), i = 0;
 	cleanup_free char **kv = xcalloc(n + 1, sizeof(*kv));
 	struct berth_strbuf sb = BERTH_STRBUF_INIT;
@@ -339,7 +338,7 @@ static json_t *ps_row(const json_t *c, bool trunc, int64_t now_sec)
 	cleanup_free char *cut = trunc ? berth_cli_ellipsis(cmd, 20) : xstrdup(cmd);
 	cleanup_free char *image = image_field(c, trunc);
 	cleanup_free char *names = names_field(c, trunc);
-	cleanup_free char *labels = labels_field(c);
+	cleanup_free char *labels = berth_cli_labels_field(json_object_get(c, "Labels"));
 	cleanup_free char *nets = networks_field(c);
 	cleanup_free char *ports = berth_cli_display_ports(json_object_get(c, "Ports"));
 	cleanup_strbuf struct berth_strbuf quoted = BERTH_STRBUF_INIT;
@@ -404,16 +403,6 @@ struct ps_opts {
 	struct berth_strv filter;
 };
 
-static int v_int(const char *s, berth_error_t *err)
-{
-	int64_t n;
-
-	if (!berth_cli_parse_int(s, &n))
-		return berth_make_error(err, EINVAL,
-					"strconv.ParseInt: parsing \"%s\": invalid syntax", s);
-	return 0;
-}
-
 static const struct berth_opt ps_options[] = {
 	{ "quiet", 'q', BERTH_OPT_BOOL, offsetof(struct ps_opts, quiet), NULL,
 	  "Only display container IDs", NULL, NULL },
@@ -426,7 +415,7 @@ static const struct berth_opt ps_options[] = {
 	{ "latest", 'l', BERTH_OPT_BOOL, offsetof(struct ps_opts, latest), NULL,
 	  "Show the latest created container (includes all states)", NULL, NULL },
 	{ "last", 'n', BERTH_OPT_STRING, offsetof(struct ps_opts, last), "int",
-	  "Show n last created containers (includes all states)", "-1", v_int },
+	  "Show n last created containers (includes all states)", "-1", berth_cli_validate_int },
 	{ "format", 0, BERTH_OPT_STRING, offsetof(struct ps_opts, format), "string",
 	  berth_cli_table_format_help, NULL, NULL },
 	{ "filter", 'f', BERTH_OPT_LIST, offsetof(struct ps_opts, filter), "filter",
@@ -442,24 +431,6 @@ static json_t *ps_header(void)
 			 "PORTS", "State", "STATE", "Status", "STATUS", "Size", "SIZE", "Labels",
 			 "LABELS", "Mounts", "MOUNTS", "LocalVolumes", "LOCAL VOLUMES", "Networks",
 			 "NETWORKS", "Platform", "PLATFORM");
-}
-
-/* psFormat from the docker config, when --format is not given. */
-static char *config_ps_format(void)
-{
-	cleanup_free char *dir = berth_auth_config_dir();
-	struct berth_docker_config *cfg = NULL;
-	berth_error_t ignored = NULL;
-	const char *f;
-	char *out = NULL;
-
-	berth_auth_load_config(dir, &cfg, &ignored);
-	berth_error_release(&ignored);
-	f = json_string_value(json_object_get(cfg->root, "psFormat"));
-	if (f && *f)
-		out = xstrdup(f);
-	berth_docker_config_free(cfg);
-	return out;
 }
 
 static char *list_query(const struct ps_opts *o, const char *format)
@@ -503,7 +474,7 @@ static int run_ps(struct berth_cli *cli, void *opts, const struct berth_strv *ar
 	int ret;
 
 	if (source == NULL || *source == '\0')
-		source = cfg_format = config_ps_format();
+		source = cfg_format = berth_auth_config_string("psFormat");
 	else if (o->quiet)
 		fprintf(
 		    stderr,

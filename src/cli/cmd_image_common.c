@@ -253,7 +253,7 @@ int berth_cli_image_validate_filter(const char *value, berth_error_t *err)
 	return 0;
 }
 
-static char *trimmed(const char *s, size_t len)
+char *berth_cli_trim_space(const char *s, size_t len)
 {
 	while (len && isspace((unsigned char)*s)) {
 		s++;
@@ -286,8 +286,8 @@ char *berth_cli_image_filters(const struct berth_strv *filters, const char *key,
 		cleanup_free char *val = NULL;
 		if (eq == NULL)
 			continue; /* "" is accepted and ignored */
-		name = trimmed(f, (size_t)(eq - f));
-		val = trimmed(eq + 1, strlen(eq + 1));
+		name = berth_cli_trim_space(f, (size_t)(eq - f));
+		val = berth_cli_trim_space(eq + 1, strlen(eq + 1));
 		for (char *p = name; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		filter_add(root, name, val);

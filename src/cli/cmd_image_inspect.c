@@ -7,7 +7,9 @@
  * prints "<no value>", and falls back to the raw JSON with missingkey=error.
  * Here the template runs on the JSON with missingkey=error; when it stops at
  * a key the Go struct has (tables below), that key's zero value is put in
- * and it runs again, and a key missing from a Go map prints "<no value>". */
+ * and it runs again, and a key missing from a Go map prints "<no value>".
+ * The inspector around the template runs (berth_cli_inspect) is the one
+ * `network inspect` uses too. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "cli/cmds.h"
+#include "cli/container_internal.h"
 #include "cli/format.h"
 #include "cli/image_internal.h"
 
@@ -227,28 +230,29 @@ static bool zero_fill(json_t *data, const char *chain)
 	return true;
 }
 
-/* docker's typed run fails on ".Id" (the Go field is ID), and then the
- * whole template runs on the raw JSON instead. */
-static bool uses_raw_names(const char *text)
+bool berth_cli_template_uses_field(const char *text, const char *name)
 {
-	for (const char *p = strstr(text, ".Id"); p; p = strstr(p + 1, ".Id")) {
-		char c = p[3];
-		if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	size_t len = strlen(name);
+
+	for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+		char c = p[len];
+		if (p > text && p[-1] == '.' &&
+		    !(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 		      (c >= 'A' && c <= 'Z')))
 			return true;
 	}
 	return false;
 }
 
-/* The raw run: a Go map, keys sorted, missingkey=error. */
-static int run_raw(const struct berth_template *t, const json_t *raw, struct berth_strbuf *out,
-		   berth_error_t *err)
+int berth_cli_inspect_run_raw(const struct berth_template *t, const json_t *raw,
+			      struct berth_strbuf *out, berth_error_t *err)
 {
 	char *s = json_dumps(raw, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	json_t *data = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
 	int ret;
 
 	free(s);
+	berth_strbuf_reset(out);
 	ret = berth_template_execute(t, data, BERTH_TEMPLATE_MISSINGKEY_ERROR, out, err);
 	json_decref(data);
 	return ret;
@@ -280,30 +284,10 @@ static int run_typed(const struct berth_template *t, const char *text, const jso
 	return ret;
 }
 
-/* One object through the template, as docker's TemplateInspector.Inspect;
- * TYPED when docker has a Go struct for it (images). */
-static int run_template(const struct berth_template *t, const char *text, const json_t *raw,
-			bool typed, struct berth_strbuf *out, berth_error_t *err)
-{
-	cleanup_strbuf struct berth_strbuf buf = BERTH_STRBUF_INIT;
-	int ret;
-
-	if (typed && !uses_raw_names(text))
-		ret = run_typed(t, text, raw, &buf, err);
-	else
-		ret = run_raw(t, raw, &buf, err);
-	if (ret < 0)
-		return berth_error_wrap(err, "template parsing error");
-	berth_strbuf_append(out, buf.buf ? buf.buf : "", buf.len);
-	berth_strbuf_puts(out, "\n");
-	return 0;
-}
-
 /* ---- fetching objects ---- */
 
-/* GET PATH: the raw body, or docker's error. */
-static int get_raw(struct berth_client *c, const char *path, const char *query, char **body,
-		   size_t *len, berth_error_t *err)
+int berth_cli_get_raw(struct berth_client *c, const char *path, const char *query, char **body,
+		      size_t *len, berth_error_t *err)
 {
 	struct berth_response resp;
 
@@ -336,8 +320,7 @@ static const char all_types[] = "\"config\", \"container\", \"image\", \"network
 				"\"plugin\", \"secret\", \"service\", \"task\", \"volume\"";
 
 struct inspect_run {
-	struct berth_client *client; /* borrowed */
-	const char *type;	     /* NULL: every type */
+	const char *type; /* NULL: every type */
 	bool size;
 	bool typed_image; /* the object is an image: zero values apply */
 };
@@ -357,13 +340,13 @@ static bool skippable(const berth_error_t e)
 	       strstr(e->msg, "invalid reference format");
 }
 
-static int fetch_typed(struct inspect_run *r, size_t i, const char *name, char **body, size_t *len,
-		       berth_error_t *err)
+static int fetch_typed(struct inspect_run *r, struct berth_client *c, size_t i, const char *name,
+		       char **body, size_t *len, berth_error_t *err)
 {
 	cleanup_free char *path = object_path(object_types[i].path_fmt, name);
 	bool container = strcmp(object_types[i].type, "container") == 0;
 
-	if (get_raw(r->client, path, container && r->size ? "size=1" : NULL, body, len, err) < 0)
+	if (berth_cli_get_raw(c, path, container && r->size ? "size=1" : NULL, body, len, err) < 0)
 		return -1;
 	if (r->size && !container)
 		fprintf(stderr, "WARNING: --size ignored for %s\n", object_types[i].type);
@@ -371,13 +354,13 @@ static int fetch_typed(struct inspect_run *r, size_t i, const char *name, char *
 	return 0;
 }
 
-static int fetch(struct inspect_run *r, const char *name, char **body, size_t *len,
-		 berth_error_t *err)
+static int fetch(struct inspect_run *r, struct berth_client *c, const char *name, char **body,
+		 size_t *len, berth_error_t *err)
 {
 	for (size_t i = 0; i < BERTH_ARRAY_SIZE(object_types); i++) {
 		if (r->type && strcmp(r->type, object_types[i].type) != 0)
 			continue;
-		if (fetch_typed(r, i, name, body, len, err) == 0)
+		if (fetch_typed(r, c, i, name, body, len, err) == 0)
 			return 0;
 		if (r->type || !skippable(*err))
 			return -1;
@@ -400,19 +383,32 @@ struct inspector {
 	struct berth_strbuf raws;    /* owned: "[raw1,raw2" for the JSON forms */
 	struct berth_strbuf out;     /* owned: template output */
 	size_t n;
+	const struct berth_cli_inspect_ops *ops; /* borrowed */
+	void *arg;				 /* borrowed: the ops' */
 };
 
-static int inspect_one(struct inspector *in, struct inspect_run *r, const char *name,
-		       berth_error_t *err)
+/* One object through the template, as docker's TemplateInspector.Inspect. */
+static int run_template(struct inspector *in, const json_t *obj, berth_error_t *err)
 {
+	cleanup_strbuf struct berth_strbuf buf = BERTH_STRBUF_INIT;
+
+	if (in->ops->run(in->tmpl, in->text, obj, in->arg, &buf, err) < 0)
+		return berth_error_wrap(err, "template parsing error");
+	berth_strbuf_append(&in->out, buf.buf ? buf.buf : "", buf.len);
+	berth_strbuf_puts(&in->out, "\n");
+	return 0;
+}
+
+/* A berth_cli_each_fn: the object NAME, kept or through the template. */
+static int inspect_one(struct berth_client *c, const char *name, void *arg, berth_error_t *err)
+{
+	struct inspector *in = arg;
 	cleanup_free char *body = NULL;
 	size_t len = 0;
 	json_t *j;
 	int ret;
 
-	if (*name == '\0' && r->type && strcmp(r->type, "image") == 0)
-		return berth_make_error(err, ENOENT, "Error: No such image: ");
-	if (fetch(r, name, &body, &len, err) < 0)
+	if (in->ops->fetch(c, name, in->arg, &body, &len, err) < 0)
 		return -1;
 	if (in->tmpl == NULL) {
 		berth_strbuf_puts(&in->raws, in->n++ ? "," : "[");
@@ -422,7 +418,7 @@ static int inspect_one(struct inspector *in, struct inspect_run *r, const char *
 	j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
 	if (j == NULL)
 		return berth_make_error(err, EPROTO, "unable to read inspect data");
-	ret = run_template(in->tmpl, in->text, j, r->typed_image, &in->out, err);
+	ret = run_template(in, j, err);
 	json_decref(j);
 	return ret;
 }
@@ -447,53 +443,75 @@ static void flush(struct inspector *in)
 	berth_cli_print(&out);
 }
 
-/* Joins the message of E under *ALL with a newline, as errors.Join. */
-static void join_error(berth_error_t *all, berth_error_t *e)
+int berth_cli_inspect(struct berth_cli *cli, const char *format, const struct berth_strv *names,
+		      const struct berth_cli_inspect_ops *ops, void *arg, berth_error_t *err)
 {
-	if (*all == NULL) {
-		*all = steal_pointer(e);
-		return;
-	}
-	berth_error_t joined = NULL;
+	struct inspector in = { .compact = format && strcmp(format, "json") == 0,
+				.ops = ops,
+				.arg = arg };
+	struct berth_client *c;
+	int ret;
 
-	berth_make_error(&joined, (*all)->code, "%s\n%s", (*all)->msg, (*e)->msg);
-	berth_error_release(all);
-	berth_error_release(e);
-	*all = joined;
-}
-
-static int inspect_all(struct berth_cli *cli, const struct inspect_opts *opts, const char *type,
-		       const struct berth_strv *args, berth_error_t *err)
-{
-	struct inspector in = { .compact = opts->format && strcmp(opts->format, "json") == 0 };
-	struct inspect_run r = { .type = type, .size = opts->size };
-	berth_error_t all = NULL;
-
-	if (opts->format && *opts->format && !in.compact) {
-		in.text = opts->format;
-		in.tmpl = berth_template_parse("", opts->format, err);
+	if (format && *format && !in.compact) {
+		in.text = format;
+		in.tmpl = berth_template_parse("", format, err);
 		if (in.tmpl == NULL) {
 			cli->status = BERTH_EXIT_TEMPLATE;
 			return berth_error_wrap(err, "template parsing error");
 		}
 	}
-	if (berth_cli_client(cli, &r.client, err) < 0) {
+	/* without a client nothing is printed, not even "[]" */
+	if (berth_cli_client(cli, &c, err) < 0) {
 		berth_template_free(in.tmpl);
 		return -1;
 	}
-	for (size_t i = 0; i < args->n; i++) {
-		berth_error_t e = NULL;
-		if (inspect_one(&in, &r, args->v[i], &e) < 0)
-			join_error(&all, &e);
-	}
+	/* the errors are joined, a line each, as errors.Join */
+	ret = berth_cli_each(cli, names, inspect_one, &in, false, err);
 	flush(&in);
 	berth_template_free(in.tmpl);
 	berth_strbuf_release(&in.raws);
 	berth_strbuf_release(&in.out);
-	if (all == NULL)
-		return 0;
-	*err = all;
-	return -1;
+	return ret;
+}
+
+/* ---- docker inspect, image inspect, container inspect ---- */
+
+/* The inspect_ops fetch: the empty name is no image; else each type
+ * that applies, in docker's order. */
+static int fetch_object(struct berth_client *c, const char *name, void *arg, char **body,
+			size_t *len, berth_error_t *err)
+{
+	struct inspect_run *r = arg;
+
+	if (*name == '\0' && r->type && strcmp(r->type, "image") == 0)
+		return berth_make_error(err, ENOENT, "Error: No such image: ");
+	return fetch(r, c, name, body, len, err);
+}
+
+/* The inspect_ops run: the typed run when docker has a Go struct for the
+ * object (images) and the template does not use ".Id", which that struct
+ * lacks (its field is ID); else the raw run. */
+static int run_object(const struct berth_template *t, const char *text, const json_t *obj,
+		      void *arg, struct berth_strbuf *out, berth_error_t *err)
+{
+	const struct inspect_run *r = arg;
+
+	if (r->typed_image && !berth_cli_template_uses_field(text, "Id"))
+		return run_typed(t, text, obj, out, err);
+	return berth_cli_inspect_run_raw(t, obj, out, err);
+}
+
+static const struct berth_cli_inspect_ops object_ops = {
+	.fetch = fetch_object,
+	.run = run_object,
+};
+
+static int inspect_all(struct berth_cli *cli, const struct inspect_opts *opts, const char *type,
+		       const struct berth_strv *args, berth_error_t *err)
+{
+	struct inspect_run r = { .type = type, .size = opts->size };
+
+	return berth_cli_inspect(cli, opts->format, args, &object_ops, &r, err);
 }
 
 static int run_image_inspect(struct berth_cli *cli, void *o, const struct berth_strv *args,

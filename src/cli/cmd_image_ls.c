@@ -239,17 +239,10 @@ static json_t *image_rows(const json_t *images, const struct images_opts *opts, 
 static char *image_format(const struct images_opts *opts)
 {
 	const char *source = opts->format && *opts->format ? opts->format : NULL;
-	cleanup_free char *dir = NULL;
-	struct berth_docker_config *cfg = NULL;
-	berth_error_t ignored = NULL;
 	char *f;
 
 	if (source == NULL && !opts->quiet) {
-		dir = berth_auth_config_dir();
-		berth_auth_load_config(dir, &cfg, &ignored);
-		berth_error_release(&ignored);
-		f = cfg->images_format ? xstrdup(cfg->images_format) : NULL;
-		berth_docker_config_free(cfg);
+		f = berth_auth_config_string("imagesFormat");
 		if (f)
 			return f;
 	}

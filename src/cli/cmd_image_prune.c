@@ -63,7 +63,8 @@ bool berth_cli_image_confirm(const char *question)
 }
 
 /* command.PruneFilters: the config's pruneFilters, unless they contradict
- * a label filter given on the command line. */
+ * a label filter given on the command line. What is added to FILTERS is
+ * borrowed from CFG. */
 static void config_prune_filters(struct berth_strv *filters, struct berth_docker_config *cfg)
 {
 	const json_t *pf = json_object_get(cfg->root, "pruneFilters");
@@ -87,36 +88,34 @@ static void config_prune_filters(struct berth_strv *filters, struct berth_docker
 	}
 }
 
-void berth_cli_image_prune_filters(struct berth_strv *filters)
+int berth_cli_prune_post(struct berth_cli *cli, const char *path, const struct berth_strv *filter,
+			 const char *extra, json_t **report, berth_error_t *err)
 {
 	cleanup_free char *dir = berth_auth_config_dir();
 	struct berth_docker_config *cfg = NULL;
-	berth_error_t ignored = NULL;
-
-	berth_auth_load_config(dir, &cfg, &ignored);
-	berth_error_release(&ignored);
-	config_prune_filters(filters, cfg);
-	berth_docker_config_free(cfg);
-}
-
-static int prune(struct berth_cli *cli, const struct prune_opts *opts, json_t **report,
-		 berth_error_t *err)
-{
 	struct berth_strv filters = { NULL, 0 };
+	berth_error_t ignored = NULL;
 	cleanup_free char *fjson = NULL;
 	cleanup_free char *query = NULL;
 	struct berth_client *client;
 
-	for (size_t i = 0; i < opts->filter.n; i++)
-		berth_strv_push(&filters, opts->filter.v[i]);
-	berth_strv_push(&filters, opts->all ? "dangling=false" : "dangling=true");
-	berth_cli_image_prune_filters(&filters);
+	for (size_t i = 0; i < filter->n; i++)
+		berth_strv_push(&filters, filter->v[i]);
+	if (extra)
+		berth_strv_push(&filters, extra);
+	/* a config that cannot be read has no filters; those it has point
+	 * into CFG, which lives until they are encoded */
+	berth_auth_load_config(dir, &cfg, &ignored);
+	berth_error_release(&ignored);
+	config_prune_filters(&filters, cfg);
 	fjson = berth_cli_image_filters(&filters, NULL, NULL);
 	berth_strv_release(&filters);
-	berth_client_query_add(&query, "filters", fjson);
+	berth_docker_config_free(cfg);
+	if (fjson)
+		berth_client_query_add(&query, "filters", fjson);
 	if (berth_cli_client(cli, &client, err) < 0)
 		return -1;
-	return berth_client_call_json(client, "POST", "/images/prune", query, NULL, report, err);
+	return berth_client_call_json(client, "POST", path, query, NULL, report, err);
 }
 
 static void print_report(const json_t *report)
@@ -155,7 +154,8 @@ static int run_prune(struct berth_cli *cli, void *o, const struct berth_strv *ar
 	/* a "no" is docker's cancelled error: nothing printed, status 0 */
 	if (!opts->force && !berth_cli_image_confirm(opts->all ? all_warning : dangling_warning))
 		return 0;
-	if (prune(cli, opts, &report, err) < 0)
+	if (berth_cli_prune_post(cli, "/images/prune", &opts->filter,
+				 opts->all ? "dangling=false" : "dangling=true", &report, err) < 0)
 		return -1;
 	print_report(report);
 	json_decref(report);

@@ -3,7 +3,6 @@
  * disconnect (create, ls and inspect have files of their own). */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,16 +31,11 @@ char *berth_cli_network_path(const char *name, const char *suffix)
 
 int berth_cli_network_trim_id(const char *kind, const char *s, char **out, berth_error_t *err)
 {
-	size_t len;
+	cleanup_free char *trimmed = berth_cli_trim_space(s, strlen(s));
 
-	while (isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len == 0)
+	if (*trimmed == '\0')
 		return berth_make_error(err, EINVAL, "invalid %s name or ID: value is empty", kind);
-	*out = xstrndup(s, len);
+	*out = steal_pointer(&trimmed);
 	return 0;
 }
 
@@ -56,7 +50,7 @@ static const struct berth_opt rm_options[] = {
 	  "Do not error if the network does not exist", NULL, NULL },
 };
 
-static int remove_one(struct berth_client *c, const char *name, berth_error_t *err)
+static int delete_one(struct berth_client *c, const char *name, berth_error_t *err)
 {
 	cleanup_free char *id = NULL;
 	cleanup_free char *path = NULL;
@@ -67,74 +61,49 @@ static int remove_one(struct berth_client *c, const char *name, berth_error_t *e
 	return berth_client_call_json(c, "DELETE", path, NULL, NULL, NULL, err);
 }
 
+struct rm_run {
+	bool force;
+	bool failed; /* out: an error was printed */
+};
+
+/* The berth_cli_each_fn of rm: an error is printed here, as it comes, and
+ * not joined (none for a missing network with --force). */
+static int remove_one(struct berth_client *c, const char *name, void *arg, berth_error_t *err)
+{
+	struct rm_run *r = arg;
+	berth_error_t e = NULL;
+
+	if (delete_one(c, name, &e) == 0)
+		return 0;
+	if (!(r->force && berth_error_code(e) == ENOENT)) {
+		fprintf(stderr, "%s\n", e->msg);
+		r->failed = true;
+	}
+	berth_error_release(&e);
+	return 1; /* nothing to print on stdout */
+}
+
 /* docker's runRemove: each error on stderr as it comes, each name removed
  * on stdout, then "exit status 1" when any failed. */
 static int run_rm(struct berth_cli *cli, void *opts, const struct berth_strv *args,
 		  berth_error_t *err)
 {
 	const struct rm_opts *o = opts;
-	struct berth_client *c;
-	bool failed = false;
+	struct rm_run r = { .force = o->force };
 
 	if (args->n < 1)
 		return berth_cli_args_min(cli, 1, err);
-	if (berth_cli_client(cli, &c, err) < 0)
+	if (berth_cli_each(cli, args, remove_one, &r, true, err) < 0)
 		return -1;
-	for (size_t i = 0; i < args->n; i++) {
-		berth_error_t e = NULL;
-		if (remove_one(c, args->v[i], &e) == 0) {
-			printf("%s\n", args->v[i]);
-			fflush(stdout);
-			continue;
-		}
-		if (!(o->force && berth_error_code(e) == ENOENT)) {
-			fprintf(stderr, "%s\n", e->msg);
-			failed = true;
-		}
-		berth_error_release(&e);
-	}
-	return failed ? berth_make_error(err, EIO, "exit status 1") : 0;
+	return r.failed ? berth_make_error(err, EIO, "exit status 1") : 0;
 }
 
 /* ---- prune ---- */
 
-struct prune_opts {
-	struct berth_strv filter;
-	bool force;
-};
-
-static const struct berth_opt prune_options[] = {
-	{ "filter", 0, BERTH_OPT_LIST, offsetof(struct prune_opts, filter), "filter",
-	  "Provide filter values (e.g. \"until=<timestamp>\")", NULL,
-	  berth_cli_image_validate_filter },
-	{ "force", 'f', BERTH_OPT_BOOL, offsetof(struct prune_opts, force), NULL,
-	  "Do not prompt for confirmation", NULL, NULL },
-};
-
-static int prune(struct berth_cli *cli, const struct prune_opts *o, json_t **report,
-		 berth_error_t *err)
-{
-	struct berth_strv filters = { NULL, 0 };
-	cleanup_free char *fjson = NULL;
-	cleanup_free char *q = NULL;
-	struct berth_client *c;
-
-	for (size_t i = 0; i < o->filter.n; i++)
-		berth_strv_push(&filters, o->filter.v[i]);
-	berth_cli_image_prune_filters(&filters);
-	fjson = berth_cli_image_filters(&filters, NULL, NULL);
-	berth_strv_release(&filters);
-	if (fjson)
-		berth_client_query_add(&q, "filters", fjson);
-	if (berth_cli_client(cli, &c, err) < 0)
-		return -1;
-	return berth_client_call_json(c, "POST", "/networks/prune", q, NULL, report, err);
-}
-
 static int run_prune(struct berth_cli *cli, void *opts, const struct berth_strv *args,
 		     berth_error_t *err)
 {
-	const struct prune_opts *o = opts;
+	const struct berth_cli_prune_opts *o = opts;
 	cleanup_strbuf struct berth_strbuf out = BERTH_STRBUF_INIT;
 	const json_t *deleted;
 	json_t *report = NULL, *id;
@@ -143,7 +112,7 @@ static int run_prune(struct berth_cli *cli, void *opts, const struct berth_strv 
 	/* a "no" is docker's cancelled error: nothing printed, status 0 */
 	if (!o->force && !berth_cli_image_confirm(prune_warning))
 		return 0;
-	if (prune(cli, o, &report, err) < 0)
+	if (berth_cli_prune_post(cli, "/networks/prune", &o->filter, NULL, &report, err) < 0)
 		return -1;
 	deleted = json_object_get(report, "NetworksDeleted");
 	if (json_array_size(deleted) > 0) {
@@ -159,16 +128,6 @@ static int run_prune(struct berth_cli *cli, void *opts, const struct berth_strv 
 
 /* ---- connect and disconnect ---- */
 
-static int v_int(const char *s, berth_error_t *err)
-{
-	int64_t n;
-
-	if (!berth_cli_parse_int(s, &n))
-		return berth_make_error(err, EINVAL,
-					"strconv.ParseInt: parsing \"%s\": invalid syntax", s);
-	return 0;
-}
-
 #define K(f) offsetof(struct berth_cli_network_connect_opts, f)
 
 static const struct berth_opt connect_options[] = {
@@ -179,7 +138,7 @@ static const struct berth_opt connect_options[] = {
 	{ "gw-priority", 0, BERTH_OPT_STRING, K(gw_priority), "int",
 	  "Highest gw-priority provides the default gateway. Accepts positive and negative "
 	  "values.",
-	  NULL, v_int },
+	  NULL, berth_cli_validate_int },
 	{ "ip", 0, BERTH_OPT_STRING, K(ip), "string", "IPv4 address (e.g., \"172.30.100.104\")",
 	  NULL, NULL },
 	{ "ip6", 0, BERTH_OPT_STRING, K(ip6), "string", "IPv6 address (e.g., \"2001:db8::33\")",
@@ -190,18 +149,6 @@ static const struct berth_opt connect_options[] = {
 	  "Add a link-local address for the container", NULL, berth_cli_csv_check },
 };
 
-/* strings.TrimSpace of S[0..LEN). Caller frees. */
-static char *trim(const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return xstrndup(s, len);
-}
-
 /* convertDriverOpt: "k=v", both trimmed; a missing "=" or key is an
  * error. Keys sorted as Go marshals a map. */
 static int driver_opts(const struct berth_strv *opts, json_t **out, berth_error_t *err)
@@ -211,8 +158,8 @@ static int driver_opts(const struct berth_strv *opts, json_t **out, berth_error_
 
 	json_array_foreach (all, i, v) {
 		const char *s = json_string_value(v), *eq = strchr(s, '=');
-		cleanup_free char *k = trim(s, eq ? (size_t)(eq - s) : 0);
-		cleanup_free char *val = eq ? trim(eq + 1, strlen(eq + 1)) : NULL;
+		cleanup_free char *k = berth_cli_trim_space(s, eq ? (size_t)(eq - s) : 0);
+		cleanup_free char *val = eq ? berth_cli_trim_space(eq + 1, strlen(eq + 1)) : NULL;
 		if (eq == NULL || *k == '\0') {
 			json_decref(all);
 			json_decref(m);
@@ -352,9 +299,9 @@ const struct berth_command berth_cmd_network_prune = {
 	.name = "prune",
 	.use = "prune [OPTIONS]",
 	.short_desc = "Remove all unused networks",
-	.opts = prune_options,
-	.nopts = BERTH_ARRAY_SIZE(prune_options),
-	.opts_size = sizeof(struct prune_opts),
+	.opts = berth_cli_prune_options,
+	.nopts = BERTH_ARRAY_SIZE(berth_cli_prune_options),
+	.opts_size = sizeof(struct berth_cli_prune_opts),
 	.run = run_prune,
 };
 

@@ -11,7 +11,6 @@
  * run is the JSON reshaped that way (berth_cli_network_typed). */
 #include "config.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,22 +156,6 @@ char *berth_cli_go_time_string(const char *s)
 
 /* ---- network.Inspect ---- */
 
-/* True when TEXT uses the field NAME (".NAME" not followed by more of an
- * identifier). */
-static bool uses_field(const char *text, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
-		char c = p[len];
-		if (p > text && p[-1] == '.' &&
-		    !(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z')))
-			return true;
-	}
-	return false;
-}
-
 /* A Go map M (null: a nil map) as the template TEXT sees it: a nil map
  * prints "map[]" but marshals to null, so it stays null for json. */
 static json_t *go_map(const json_t *m, const char *text)
@@ -215,10 +198,11 @@ static json_t *typed_ipam(const json_t *ipam, const char *text)
 	json_array_foreach (config, i, c) {
 		json_t *o = json_object(), *aux = json_object_get(c, "AuxiliaryAddresses");
 		for (size_t k = 0; k < BERTH_ARRAY_SIZE(order); k++)
-			if (json_object_get(c, order[k]) || uses_field(text, order[k]))
+			if (json_object_get(c, order[k]) ||
+			    berth_cli_template_uses_field(text, order[k]))
 				json_object_set_new(o, order[k],
 						    json_string(berth_cli_image_str(c, order[k])));
-		if (uses_field(text, "AuxAddress"))
+		if (berth_cli_template_uses_field(text, "AuxAddress"))
 			json_object_set_new(o, "AuxAddress", or_zero(aux, "{}"));
 		else if (aux)
 			json_object_set(o, "AuxiliaryAddresses", aux);
@@ -265,9 +249,9 @@ json_t *berth_cli_network_typed(const json_t *raw, const char *text)
 	json_t *t = json_object();
 
 	json_object_set_new(t, "Name", json_string(berth_cli_image_str(raw, "Name")));
-	json_object_set_new(t, uses_field(text, "ID") ? "ID" : "Id",
+	json_object_set_new(t, berth_cli_template_uses_field(text, "ID") ? "ID" : "Id",
 			    json_string(berth_cli_image_str(raw, "Id")));
-	if (uses_field(text, "Created")) {
+	if (berth_cli_template_uses_field(text, "Created")) {
 		cleanup_free char *go = berth_cli_go_time_string(created);
 		json_object_set_new(t, "Created", json_string(go));
 	} else {
@@ -289,9 +273,11 @@ json_t *berth_cli_network_typed(const json_t *raw, const char *text)
 	json_object_set_new(t, "Options", go_map(json_object_get(raw, "Options"), text));
 	json_object_set_new(t, "Labels", go_map(json_object_get(raw, "Labels"), text));
 	/* omitempty: there when the daemon sent them or the template asks */
-	if (json_array_size(json_object_get(raw, "Peers")) || uses_field(text, "Peers"))
+	if (json_array_size(json_object_get(raw, "Peers")) ||
+	    berth_cli_template_uses_field(text, "Peers"))
 		json_object_set_new(t, "Peers", or_zero(json_object_get(raw, "Peers"), "[]"));
-	if (json_object_size(json_object_get(raw, "Services")) || uses_field(text, "Services"))
+	if (json_object_size(json_object_get(raw, "Services")) ||
+	    berth_cli_template_uses_field(text, "Services"))
 		json_object_set_new(t, "Services", or_zero(json_object_get(raw, "Services"), "{}"));
 	return t;
 }
@@ -306,160 +292,59 @@ static bool is_map_key(const char *chain)
 	return false;
 }
 
-/* The raw run: a Go map, keys sorted, missingkey=error. */
-static int run_raw(const struct berth_template *t, const json_t *raw, struct berth_strbuf *out,
-		   berth_error_t *err)
-{
-	char *s = json_dumps(raw, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	json_t *data = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
-	int ret;
-
-	free(s);
-	berth_strbuf_reset(out);
-	ret = berth_template_execute(t, data, BERTH_TEMPLATE_MISSINGKEY_ERROR, out, err);
-	json_decref(data);
-	return ret;
-}
-
 /* The typed run, then, as docker, the raw one when it fails. */
-static int run_template(const struct berth_template *t, const char *text, const json_t *raw,
-			struct berth_strbuf *out, berth_error_t *err)
+static int run_network(const struct berth_template *t, const char *text, const json_t *raw,
+		       void *arg, struct berth_strbuf *out, berth_error_t *err)
 {
-	cleanup_strbuf struct berth_strbuf buf = BERTH_STRBUF_INIT;
 	json_t *typed = berth_cli_network_typed(raw, text);
 	int ret = -1;
 
-	if (!uses_field(text, "Id")) {
-		ret = berth_template_execute(t, typed, BERTH_TEMPLATE_MISSINGKEY_ERROR, &buf, err);
+	if (!berth_cli_template_uses_field(text, "Id")) {
+		ret = berth_template_execute(t, typed, BERTH_TEMPLATE_MISSINGKEY_ERROR, out, err);
 		if (ret < 0) {
 			cleanup_free char *chain = berth_cli_image_missing_chain((*err)->msg, text);
 			if (chain && is_map_key(chain)) {
 				berth_error_release(err);
-				berth_strbuf_reset(&buf);
-				ret = berth_template_execute(t, typed, 0, &buf, err);
+				berth_strbuf_reset(out);
+				ret = berth_template_execute(t, typed, 0, out, err);
 			}
 		}
 		if (ret < 0)
 			berth_error_release(err);
 	}
 	if (ret < 0)
-		ret = run_raw(t, raw, &buf, err);
+		ret = berth_cli_inspect_run_raw(t, raw, out, err);
 	json_decref(typed);
-	if (ret < 0)
-		return berth_error_wrap(err, "template parsing error");
-	berth_strbuf_append(out, buf.buf ? buf.buf : "", buf.len);
-	berth_strbuf_puts(out, "\n");
-	return 0;
+	return ret;
 }
 
-/* ---- the inspector ---- */
-
-struct inspector {
-	struct berth_template *tmpl; /* owned; NULL for the JSON forms */
-	const char *text;	     /* borrowed: the template's text */
-	bool compact;		     /* "json" */
-	struct berth_strbuf raws;    /* owned: "[raw1,raw2" for the JSON forms */
-	struct berth_strbuf out;     /* owned: template output */
-	size_t n;
-};
-
-static int inspect_one(struct inspector *in, struct berth_client *c, const char *name, bool verbose,
-		       berth_error_t *err)
+/* GET /networks/{id}, the name trimmed as docker's client trims it. */
+static int fetch_network(struct berth_client *c, const char *name, void *arg, char **body,
+			 size_t *len, berth_error_t *err)
 {
+	const struct inspect_opts *o = arg;
 	cleanup_free char *id = NULL;
 	cleanup_free char *path = NULL;
-	struct berth_response resp;
-	json_t *j;
-	int ret;
 
 	if (berth_cli_network_trim_id("network", name, &id, err) < 0)
 		return -1;
 	path = berth_cli_network_path(id, NULL);
-	if (berth_client_request(c, "GET", path, verbose ? "verbose=true" : NULL, NULL, &resp,
-				 err) < 0)
-		return -1;
-	if (resp.status >= 400) {
-		ret = berth_cli_image_http_error(resp.status, resp.content_type, resp.body,
-						 resp.len, path, err);
-		berth_response_release(&resp);
-		return ret;
-	}
-	if (in->tmpl == NULL) {
-		berth_strbuf_puts(&in->raws, in->n++ ? "," : "[");
-		berth_strbuf_append(&in->raws, resp.body, resp.len);
-		berth_response_release(&resp);
-		return 0;
-	}
-	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, NULL);
-	berth_response_release(&resp);
-	if (j == NULL)
-		return berth_make_error(err, EPROTO, "unable to read inspect data");
-	ret = run_template(in->tmpl, in->text, j, &in->out, err);
-	json_decref(j);
-	return ret;
+	return berth_cli_get_raw(c, path, o->verbose ? "verbose=true" : NULL, body, len, err);
 }
 
-static void flush(struct inspector *in)
-{
-	cleanup_strbuf struct berth_strbuf out = BERTH_STRBUF_INIT;
-
-	if (in->tmpl) {
-		if (in->out.len == 0)
-			berth_strbuf_puts(&in->out, "\n");
-		berth_cli_print(&in->out);
-		return;
-	}
-	if (in->n == 0) {
-		berth_strbuf_puts(&out, "[]\n");
-	} else {
-		berth_strbuf_puts(&in->raws, "]");
-		berth_cli_image_indent_json(&out, in->raws.buf, in->raws.len, in->compact);
-		berth_strbuf_puts(&out, "\n");
-	}
-	berth_cli_print(&out);
-}
-
-/* Appends the message of E to ERRS, a line each, as errors.Join. */
-static void join_error(struct berth_strbuf *errs, berth_error_t *e)
-{
-	berth_strbuf_printf(errs, "%s%s", errs->len ? "\n" : "", (*e)->msg);
-	berth_error_release(e);
-}
+static const struct berth_cli_inspect_ops network_ops = {
+	.fetch = fetch_network,
+	.run = run_network,
+};
 
 static int run_inspect(struct berth_cli *cli, void *opts, const struct berth_strv *args,
 		       berth_error_t *err)
 {
-	const struct inspect_opts *o = opts;
-	struct inspector in = { .compact = o->format && strcmp(o->format, "json") == 0 };
-	cleanup_strbuf struct berth_strbuf errs = BERTH_STRBUF_INIT;
-	struct berth_client *c;
+	struct inspect_opts *o = opts;
 
 	if (args->n < 1)
 		return berth_cli_args_min(cli, 1, err);
-	if (o->format && *o->format && !in.compact) {
-		in.text = o->format;
-		in.tmpl = berth_template_parse("", o->format, err);
-		if (in.tmpl == NULL) {
-			cli->status = BERTH_EXIT_TEMPLATE;
-			return berth_error_wrap(err, "template parsing error");
-		}
-	}
-	if (berth_cli_client(cli, &c, err) < 0) {
-		berth_template_free(in.tmpl);
-		return -1;
-	}
-	for (size_t i = 0; i < args->n; i++) {
-		berth_error_t e = NULL;
-		if (inspect_one(&in, c, args->v[i], o->verbose, &e) < 0)
-			join_error(&errs, &e);
-	}
-	flush(&in);
-	berth_template_free(in.tmpl);
-	berth_strbuf_release(&in.raws);
-	berth_strbuf_release(&in.out);
-	if (errs.len)
-		return berth_make_error(err, EIO, "%s", errs.buf);
-	return 0;
+	return berth_cli_inspect(cli, o->format, args, &network_ops, o, err);
 }
 
 const struct berth_command berth_cmd_network_inspect = {

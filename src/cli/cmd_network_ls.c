@@ -43,11 +43,6 @@ static const struct berth_opt ls_options[] = {
 
 /* ---- rows ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int cmp_by_name(const void *a, const void *b)
 {
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
@@ -56,33 +51,13 @@ static int cmp_by_name(const void *a, const void *b)
 				     berth_cli_image_str(y, "Name"));
 }
 
-/* "k=v,k2=v2"; Go's map order is random, berth sorts as ps does. */
-static char *labels_field(const json_t *labels)
-{
-	size_t n = json_object_size(labels), i = 0;
-	cleanup_free char **kv = xcalloc(n + 1, sizeof(*kv));
-	struct berth_strbuf sb = BERTH_STRBUF_INIT;
-	const char *k;
-	json_t *v;
-
-	json_object_foreach ((json_t *)labels, k, v)
-		kv[i++] = xasprintf("%s=%s", k, json_string_value(v) ?: "");
-	qsort(kv, n, sizeof(*kv), cmp_str);
-	for (i = 0; i < n; i++) {
-		berth_strbuf_printf(&sb, "%s%s", i ? "," : "", kv[i]);
-		free(kv[i]);
-	}
-	berth_strbuf_append(&sb, "", 0);
-	return berth_strbuf_steal(&sb);
-}
-
 static json_t *row(const json_t *n, bool trunc)
 {
 	const char *id = berth_cli_image_str(n, "Id");
 	cleanup_free char *short_id = berth_cli_image_short_id(id);
 	cleanup_free char *created =
 	    berth_cli_go_time_string(json_string_value(json_object_get(n, "Created")));
-	cleanup_free char *labels = labels_field(json_object_get(n, "Labels"));
+	cleanup_free char *labels = berth_cli_labels_field(json_object_get(n, "Labels"));
 
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "CreatedAt", created, "Driver",
@@ -126,24 +101,6 @@ static json_t *ls_header(void)
 			 "CREATED AT");
 }
 
-/* networksFormat from the docker config, when neither --format nor -q. */
-static char *config_format(void)
-{
-	cleanup_free char *dir = berth_auth_config_dir();
-	struct berth_docker_config *cfg = NULL;
-	berth_error_t ignored = NULL;
-	const char *f;
-	char *out = NULL;
-
-	berth_auth_load_config(dir, &cfg, &ignored);
-	berth_error_release(&ignored);
-	f = json_string_value(json_object_get(cfg->root, "networksFormat"));
-	if (f && *f)
-		out = xstrdup(f);
-	berth_docker_config_free(cfg);
-	return out;
-}
-
 static int run_ls(struct berth_cli *cli, void *opts, const struct berth_strv *args,
 		  berth_error_t *err)
 {
@@ -162,8 +119,9 @@ static int run_ls(struct berth_cli *cli, void *opts, const struct berth_strv *ar
 	if (berth_cli_client(cli, &c, err) < 0 ||
 	    berth_client_call_json(c, "GET", "/networks", q, NULL, &list, err) < 0)
 		return -1;
+	/* networksFormat from the docker config, when neither --format nor -q */
 	if ((source == NULL || *source == '\0') && !o->quiet)
-		source = cfg_format = config_format();
+		source = cfg_format = berth_auth_config_string("networksFormat");
 	format = berth_cli_network_format(source, o->quiet);
 	rows = berth_cli_network_rows(list, !o->no_trunc);
 	header = ls_header();

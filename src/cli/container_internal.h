@@ -237,11 +237,19 @@ int berth_cli_validate_link(const char *s, berth_error_t *err);
 /* Go's strconv.Atoi-like check used for exit codes and counts. */
 bool berth_cli_parse_int(const char *s, int64_t *out);
 
+/* berth_cli_parse_int as an option validator, with strconv.ParseInt's
+ * message for S ("strconv.ParseInt: parsing \"x\": invalid syntax"). */
+int berth_cli_validate_int(const char *s, berth_error_t *err);
+
 /* go-units HumanDuration ("3 hours": hours are rounded, minutes are not). */
 char *berth_cli_human_duration(int64_t ns, char *buf, size_t len);
 
 /* formatter.Ellipsis: at most WIDTH display columns, "…" at the end when cut. */
 char *berth_cli_ellipsis(const char *s, int width);
+
+/* A Labels field of docker's formatters: "k=v,k2=v2" for the object
+ * LABELS (may be NULL), sorted (Go's map order is random). Caller frees. */
+char *berth_cli_labels_field(const json_t *labels);
 
 /* formatter.DisplayablePorts over the Ports array of a container summary. */
 char *berth_cli_display_ports(const json_t *ports);
@@ -252,6 +260,16 @@ json_t *berth_cli_ps_rows(const json_t *containers, bool trunc, int64_t now_sec)
 
 /* The table format of docker ps for SOURCE (--format), QUIET and SIZE. */
 char *berth_cli_ps_format(const char *source, bool quiet, bool size);
+
+/* The options of `container prune` and `network prune`, which docker
+ * gives the same flags: --filter and --force. */
+struct berth_cli_prune_opts {
+	struct berth_strv filter;
+	bool force;
+};
+
+#define BERTH_CLI_PRUNE_NOPTS 2
+extern const struct berth_opt berth_cli_prune_options[BERTH_CLI_PRUNE_NOPTS];
 
 /* Runs OP on each of NAMES in order, printing each name after success
  * (when PRINT) and joining the errors, as docker's stop/kill/rm/... do. */

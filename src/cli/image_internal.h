@@ -1,8 +1,9 @@
 /* image_internal.h: what the image commands (cmd_image*.c, cmd_pull.c,
  * cmd_push.c) share: raw API transfers the buffered client does not offer
  * (extra headers, bodies streamed from or to a file descriptor), docker's
- * argument-count errors, and the small formatting helpers of docker's
- * image and history contexts. */
+ * argument-count errors, the small formatting helpers of docker's
+ * image and history contexts, and the inspect and prune plumbing that the
+ * network and container commands use as well. */
 #ifndef BERTH_CLI_IMAGE_INTERNAL_H
 #define BERTH_CLI_IMAGE_INTERNAL_H
 
@@ -17,6 +18,8 @@
 #include "base/reference.h"
 #include "cli/jsonmessage.h"
 #include "http/client.h"
+
+struct berth_template;
 
 /* One streamed API call. Set what applies; the rest stays zero/-1. */
 struct berth_cli_image_xfer {
@@ -70,6 +73,9 @@ int berth_cli_image_args_exact(const char *path, const char *use, size_t want, b
 int berth_cli_image_args_min(const char *path, const char *use, size_t want, berth_error_t *err);
 int berth_cli_image_args_max(const char *path, const char *use, size_t max, berth_error_t *err);
 
+/* strings.TrimSpace of S[0..LEN) (isspace bytes). Caller frees. */
+char *berth_cli_trim_space(const char *s, size_t len);
+
 /* docker's FilterOpt: "name=value" (validates an option value). */
 int berth_cli_image_validate_filter(const char *value, berth_error_t *err);
 
@@ -105,9 +111,12 @@ void berth_cli_image_json_row(struct berth_strbuf *out, const json_t *v);
 int berth_cli_image_write_rows(const char *format, const json_t *rows, const json_t *header,
 			       const char *ctx_type, berth_error_t *err);
 
-/* command.PruneFilters: appends the pruneFilters of the docker config to
- * FILTERS, but for a label filter that contradicts one already there. */
-void berth_cli_image_prune_filters(struct berth_strv *filters);
+/* POST PATH ("/images/prune") as docker's prune commands do: the filters
+ * FILTER, then EXTRA (a "name=value", may be NULL), then the config's
+ * pruneFilters (command.PruneFilters: not one that contradicts a label
+ * filter already there). *REPORT is the caller's. */
+int berth_cli_prune_post(struct berth_cli *cli, const char *path, const struct berth_strv *filter,
+			 const char *extra, json_t **report, berth_error_t *err);
 
 /* Go's json.Indent(dst, src, "", "    ") of the valid JSON S, or
  * json.Compact when COMPACT, appended to OUT (docker's inspect output). */
@@ -117,6 +126,42 @@ void berth_cli_image_indent_json(struct berth_strbuf *out, const char *s, size_t
  * the "map has no entry for key" error MSG; NULL for other errors. Caller
  * frees. */
 char *berth_cli_image_missing_chain(const char *msg, const char *text);
+
+/* GET PATH?QUERY (QUERY may be NULL): the body in *BODY (caller frees) and
+ * *LEN, or for a status >= 400 docker's error (berth_cli_image_http_error). */
+int berth_cli_get_raw(struct berth_client *c, const char *path, const char *query, char **body,
+		      size_t *len, berth_error_t *err);
+
+/* True when the template TEXT uses the field NAME: ".NAME" not followed by
+ * more of an identifier. */
+bool berth_cli_template_uses_field(const char *text, const char *name);
+
+/* docker's raw inspect run: T on OBJ turned into a Go map (keys sorted),
+ * missingkey=error. OUT is emptied first, so that what a failed typed run
+ * wrote there is gone. */
+int berth_cli_inspect_run_raw(const struct berth_template *t, const json_t *obj,
+			      struct berth_strbuf *out, berth_error_t *err);
+
+/* What an inspect command knows of its objects. */
+struct berth_cli_inspect_ops {
+	/* Fetches the object NAME: its JSON in *BODY (caller frees) and
+	 * *LEN, or docker's error for it. */
+	int (*fetch)(struct berth_client *c, const char *name, void *arg, char **body, size_t *len,
+		     berth_error_t *err);
+	/* Runs T (its text TEXT) on the object OBJ into OUT (empty), as
+	 * docker's TemplateInspector does for that kind of object. */
+	int (*run)(const struct berth_template *t, const char *text, const json_t *obj, void *arg,
+		   struct berth_strbuf *out, berth_error_t *err);
+};
+
+/* docker's inspect.Inspect over NAMES, with OPS (ARG is theirs): for a
+ * FORMAT that is NULL or "" the objects as one JSON array indented as
+ * json.Indent, for "json" compact, else the template FORMAT run on each
+ * (a line each; status 64 when it does not parse). What was found is
+ * printed, then the errors of the others, joined a line each, are
+ * returned. */
+int berth_cli_inspect(struct berth_cli *cli, const char *format, const struct berth_strv *names,
+		      const struct berth_cli_inspect_ops *ops, void *arg, berth_error_t *err);
 
 /* docker's prompt.Confirm: QUESTION and " [y/N] " on stdout, true for a
  * line that is "y" or "Y" on stdin. */
