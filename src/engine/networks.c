@@ -628,107 +628,179 @@ static struct network *net_of_key(struct berth_engine *e, const char *key)
 	return find_exact(e, key);
 }
 
-/* The links of C's networks: for each bridge network an address (--ip or
- * the next free one), a MAC, a veth pair into C's namespace, the default
- * route through the first one that is not internal. *OUT: the new state
+/* One endpoint of C on the bridge network N (CFG: its EndpointConfig) in
+ * the namespace NSFD, named IFNAME there, with the default route when
+ * ROUTE and N is not internal: an address (--ip or the next free one), a
+ * MAC, a veth pair. Added to NETWORKS (the state's object). */
+static int attach_one(struct berth_engine *e, struct container *c, struct network *n,
+		      const json_t *cfg, int nsfd, const char *ifname, bool route, json_t *networks,
+		      berth_error_t *err)
+{
+	uint32_t used[1024], addr = 0;
+	size_t n_used;
+	const char *want = json_string_value(
+	    json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv4Address"));
+	const char *mac_s = json_string_value(json_object_get(cfg, "MacAddress"));
+	char macbuf[18], ipbuf[16], gwbuf[16], hostif[16], epid[65];
+	uint8_t mac[6];
+	struct berth_nl_endpoint ep;
+
+	if (bridge_up(e, n, err) < 0)
+		return -1;
+	n_used = used_addrs(e, n, used, 1024);
+	if (want && *want) {
+		if (berth_ipam_parse_addr(want, &addr, err) < 0)
+			return -1;
+		if (!berth_ipam_contains(&n->subnet, addr))
+			return berth_make_error(err, EINVAL,
+						"no configured subnet or ip-range contain the IP address %s",
+						want);
+		for (size_t i = 0; i < n_used; i++)
+			if (used[i] == addr)
+				return berth_make_error(err, EEXIST, "Address already in use");
+	} else if (berth_ipam_next_addr(&n->subnet, n->has_range ? &n->range : NULL, n->gateway,
+					used, n_used, &addr, err) < 0) {
+		return -1;
+	}
+	if (mac_s && *mac_s) {
+		if (parse_mac(mac_s, mac) < 0)
+			return berth_make_error(err, EINVAL, "invalid MAC address: %s", mac_s);
+		snprintf(macbuf, sizeof(macbuf), "%s", mac_s);
+	} else {
+		mac_for(addr, macbuf);
+		(void)parse_mac(macbuf, mac);
+	}
+	cont_random_id(epid);
+	snprintf(hostif, sizeof(hostif), "veth%.7s", epid);
+	/* an internal network gives no way out: no default route */
+	ep = (struct berth_nl_endpoint){ n->bridge, hostif, nsfd, ifname, addr, n->subnet.len, mac,
+					 route && !n->internal ? n->gateway : 0, 0 };
+	if (berth_nl_endpoint_create(&ep, err) < 0)
+		return -1;
+	berth_ipam_format_addr(addr, ipbuf);
+	berth_ipam_format_addr(n->gateway, gwbuf);
+	json_object_set_new(
+	    networks, n->name,
+	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:O?, s:O?}", "NetworkID",
+		      n->id, "EndpointID", epid, "Gateway", gwbuf, "IPAddress", ipbuf,
+		      "IPPrefixLen", (int)n->subnet.len, "MacAddress", macbuf, "Interface", ifname,
+		      "Bridge", n->bridge, "Routed", route && !n->internal, "Aliases",
+		      json_object_get(cfg, "Aliases"), "IPAMConfig",
+		      json_object_get(cfg, "IPAMConfig")));
+	return 0;
+}
+
+static int open_netns(struct berth_engine *e, const struct container *c, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/netns/%s", e->cfg.exec_root, c->id);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_make_error(err, errno, "network namespace of %s: %s", c->id,
+					strerror(errno));
+	return fd;
+}
+
+/* The links of C's networks, one attach_one each, the default route
+ * through the first one that is not internal. *OUT: the new state
  * ({"Networks": ..., "Ports": {}}), NULL without networks. *CHANGED when a
  * bridge came up (the rules need it). */
 static int attach_links(struct berth_engine *e, struct container *c, json_t **out, bool *changed,
 			berth_error_t *err)
 {
 	const json_t *epc = endpoints_config(c);
-	cleanup_free char *nspath = xasprintf("%s/netns/%s", e->cfg.exec_root, c->id);
 	cleanup_close int nsfd = -1;
-	json_t *state;
+	json_t *state, *cfg;
 	const char *key;
-	json_t *cfg;
 	int idx = 0;
 	bool routed = false;
 
 	*out = NULL;
 	if (json_object_size(epc) == 0)
 		return 0;
-	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	nsfd = open_netns(e, c, err);
 	if (nsfd < 0)
-		return berth_make_error(err, errno, "network namespace of %s: %s", c->id,
-					strerror(errno));
+		return -1;
 	state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
 	json_object_foreach ((json_t *)epc, key, cfg) {
 		struct network *n = net_of_key(e, key);
-		uint32_t used[1024], addr = 0;
-		size_t n_used;
-		const char *want = json_string_value(
-		    json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv4Address"));
-		const char *mac_s = json_string_value(json_object_get(cfg, "MacAddress"));
-		char macbuf[18], ipbuf[16], gwbuf[16], hostif[16], ifname[16], epid[65];
-		uint8_t mac[6];
-		struct berth_nl_endpoint ep;
-		int ret = 0;
+		char ifname[16];
 		if (n == NULL) {
-			ret = berth_make_error(err, ENOENT, "network %s not found", key);
-			goto fail;
+			json_decref(state);
+			return berth_make_error(err, ENOENT, "network %s not found", key);
 		}
 		if (strcmp(n->driver, "bridge") != 0)
 			continue;
 		*changed = *changed || !n->up;
-		if (bridge_up(e, n, err) < 0)
-			goto fail;
-		n_used = used_addrs(e, n, used, 1024);
-		if (want && *want) {
-			if (berth_ipam_parse_addr(want, &addr, err) < 0)
-				goto fail;
-			if (!berth_ipam_contains(&n->subnet, addr)) {
-				ret = berth_make_error(err, EINVAL,
-						       "no configured subnet or ip-range contain the IP address %s",
-						       want);
-				goto fail;
-			}
-			for (size_t i = 0; i < n_used; i++)
-				if (used[i] == addr) {
-					ret = berth_make_error(err, EEXIST, "Address already in use");
-					goto fail;
-				}
-		} else if (berth_ipam_next_addr(&n->subnet, n->has_range ? &n->range : NULL,
-						n->gateway, used, n_used, &addr, err) < 0) {
-			goto fail;
-		}
-		if (mac_s && *mac_s) {
-			if (parse_mac(mac_s, mac) < 0) {
-				ret = berth_make_error(err, EINVAL, "invalid MAC address: %s", mac_s);
-				goto fail;
-			}
-			snprintf(macbuf, sizeof(macbuf), "%s", mac_s);
-		} else {
-			mac_for(addr, macbuf);
-			(void)parse_mac(macbuf, mac);
-		}
-		cont_random_id(epid);
-		snprintf(hostif, sizeof(hostif), "veth%.7s", epid);
 		snprintf(ifname, sizeof(ifname), "eth%d", idx++);
-		/* an internal network gives no way out: no default route */
-		ep = (struct berth_nl_endpoint){ n->bridge, hostif, nsfd, ifname, addr,
-						 n->subnet.len, mac,
-						 !routed && !n->internal ? n->gateway : 0, 0 };
+		if (attach_one(e, c, n, cfg, nsfd, ifname, !routed,
+			       json_object_get(state, "Networks"), err) < 0) {
+			json_decref(state);
+			return -1;
+		}
 		routed = routed || !n->internal;
-		if (berth_nl_endpoint_create(&ep, err) < 0)
-			goto fail;
-		berth_ipam_format_addr(addr, ipbuf);
-		berth_ipam_format_addr(n->gateway, gwbuf);
-		json_object_set_new(
-		    json_object_get(state, "Networks"), n->name,
-		    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:O?, s:O?}", "NetworkID",
-			      n->id, "EndpointID", epid, "Gateway", gwbuf, "IPAddress", ipbuf,
-			      "IPPrefixLen", (int)n->subnet.len, "MacAddress", macbuf, "Interface",
-			      ifname, "Bridge", n->bridge, "Aliases",
-			      json_object_get(cfg, "Aliases"), "IPAMConfig",
-			      json_object_get(cfg, "IPAMConfig")));
-		continue;
-	fail:
-		(void)ret;
-		json_decref(state);
-		return -1;
 	}
 	*out = state;
+	return 0;
+}
+
+/* connect of a running container: one more endpoint, now. */
+static int connect_running(struct berth_engine *e, struct container *c, struct network *n,
+			   const json_t *cfg, berth_error_t *err)
+{
+	cleanup_close int nsfd = -1;
+	json_t *networks, *ep;
+	const char *key;
+	bool routed = false, up = n->up;
+	char ifname[16];
+	int k;
+
+	if (c->net == NULL)
+		c->net = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
+	networks = json_object_get(c->net, "Networks");
+	json_object_foreach (networks, key, ep)
+		routed = routed || json_is_true(json_object_get(ep, "Routed"));
+	/* the first ethN the container does not have */
+	for (k = 0;; k++) {
+		bool taken = false;
+		snprintf(ifname, sizeof(ifname), "eth%d", k);
+		json_object_foreach (networks, key, ep)
+			taken = taken ||
+				strcmp(json_string_value(json_object_get(ep, "Interface")) ?: "", ifname) == 0;
+		if (!taken)
+			break;
+	}
+	nsfd = open_netns(e, c, err);
+	if (nsfd < 0 || attach_one(e, c, n, cfg, nsfd, ifname, !routed, networks, err) < 0)
+		return -1;
+	if (!up && apply_rules(e, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* disconnect of a running container: its endpoint on N goes now. */
+static int disconnect_running(struct berth_engine *e, struct container *c, struct network *n,
+			      berth_error_t *err)
+{
+	json_t *networks = json_object_get(c->net, "Networks");
+	json_t *ep = json_object_get(networks, n->name), *list, *b;
+	cleanup_close int nsfd = -1;
+	const char *key;
+	size_t i;
+
+	if (ep == NULL)
+		return 0;
+	json_object_foreach (json_object_get(c->net, "Ports"), key, list)
+		json_array_foreach (list, i, b)
+			if (strcmp(json_string_value(json_object_get(b, "Bridge")) ?: "", n->bridge) == 0)
+				return berth_make_error(err, ENOSYS,
+							"disconnecting the network a container publishes "
+							"ports on is not implemented yet: stop it first");
+	nsfd = open_netns(e, c, err);
+	if (nsfd < 0 ||
+	    berth_nl_link_delete_in(nsfd, json_string_value(json_object_get(ep, "Interface")), err) < 0)
+		return -1;
+	json_object_del(networks, n->name);
 	return 0;
 }
 
@@ -1482,10 +1554,6 @@ int berth_engine_network_connect(struct berth_engine *e, const char *id, const j
 	if (mode_network(json_string_value(json_object_get(cont_hc(c), "NetworkMode"))) == NULL)
 		return berth_make_error(err, EPERM,
 					"container sharing network namespace with another container or host cannot be connected to any other network");
-	if (crun_running(c))
-		return berth_make_error(err, ENOSYS,
-					"connecting a running container to a network is not implemented yet: "
-					"stop it first (it joins at its next start)");
 	if (uses_network(c, n))
 		return berth_make_error(err, EPERM,
 					"endpoint with name %s already exists in network %s",
@@ -1493,6 +1561,10 @@ int berth_engine_network_connect(struct berth_engine *e, const char *id, const j
 	epc = json_object_get(json_object_get(c->request, "NetworkingConfig"), "EndpointsConfig");
 	if (!json_is_object(epc))
 		return berth_make_error(err, EIO, "container %s has no endpoint settings", c->id);
+	if (json_array_size(json_object_get(cfg, "Aliases")) > MAX_ALIASES)
+		return berth_make_error(err, E2BIG, "too many aliases");
+	if (crun_running(c) && connect_running(e, c, n, json_is_object(cfg) ? cfg : NULL, err) < 0)
+		return -1;
 	/* a prepared start has links for the old set of networks */
 	crun_unprepare(e, c);
 	json_object_set_new(epc, n->name, json_is_object(cfg) ? json_deep_copy(cfg) : json_object());
@@ -1514,9 +1586,8 @@ int berth_engine_network_disconnect(struct berth_engine *e, const char *id, cons
 	if (!uses_network(c, n))
 		return berth_make_error(err, EPERM, "container %s is not connected to network %s",
 					c->id, n->name);
-	if (crun_running(c))
-		return berth_make_error(err, ENOSYS,
-					"disconnecting a running container is not implemented yet: stop it first");
+	if (crun_running(c) && disconnect_running(e, c, n, err) < 0)
+		return -1;
 	crun_unprepare(e, c);
 	epc = json_object_get(json_object_get(c->request, "NetworkingConfig"), "EndpointsConfig");
 	json_object_del(epc, n->name);

@@ -283,3 +283,30 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	api_json POST /networks/create '{"Name":"e2e-x","IPAM":{"Config":[{"Subnet":"10.236.0.0/24","Gateway":"10.237.0.1"}]}}'
 	assert_eq "$HTTP_STATUS" 400 "a gateway outside the subnet"
 }
+
+@test "networks: connect and disconnect a running container, with a static --ip" {
+	local net a b
+	net=$(nname)
+	dk network create --subnet 10.238.0.0/24 "$net" >/dev/null
+	a=$(cname a)
+	b=$(cname b)
+	sleeper "$a"
+	sleeper "$b" --network "$net"
+	run dk network connect --ip 10.238.0.77 "$net" "$a"
+	assert_status 0
+	assert_eq "$(insp "$a" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")" 10.238.0.77 "address on $net"
+	run dk exec "$a" ip -o -4 addr show eth1
+	assert_contains "$output" "inet 10.238.0.77/24"
+	run dk exec "$b" ping -c1 -W5 10.238.0.77
+	assert_status 0
+	run dk network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net"
+	assert_contains "$output" "$a"
+	run dk network disconnect "$net" "$a"
+	assert_status 0
+	run dk exec "$a" ip -o -4 addr show
+	assert_not_contains "$output" "10.238.0.77"
+	run dk exec "$b" ping -c1 -W2 10.238.0.77
+	[ "$status" -ne 0 ] || { echo "10.238.0.77 still answers after the disconnect" >&2; return 1; }
+	run dk network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net"
+	assert_not_contains "$output" "$a"
+}
