@@ -112,6 +112,10 @@ int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err);
  * takes the links with it). */
 int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err);
 int net_prepare(struct berth_engine *e, struct container *c, berth_error_t *err);
+/* --network container:X: *OTHER is X (running, else EINVAL as docker
+ * words it); NULL for every other mode. */
+int net_shared_with(struct berth_engine *e, const struct container *c, struct container **other,
+		    berth_error_t *err);
 void net_unprepare(struct container *c);
 /* exit: ports released, rules without C */
 void net_detach(struct berth_engine *e, struct container *c);

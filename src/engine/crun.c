@@ -332,7 +332,22 @@ static int write_hosts_addrs(struct container *c, berth_error_t *err)
 	return ret;
 }
 
-static int write_etc_files(struct container *c, berth_error_t *err)
+/* --network container:X: C's hostname, hosts and resolv.conf are X's. */
+static int copy_etc_files(struct container *c, const struct container *x, berth_error_t *err)
+{
+	static const char *const files[] = { "hostname", "hosts", "resolv.conf" };
+	size_t i;
+
+	for (i = 0; i < BERTH_ARRAY_SIZE(files); i++) {
+		cleanup_free char *src = cont_rt_path(x, files[i]), *text = NULL;
+		if (berth_fs_read_file(src, MAX_USER_FILE, &text, err) < 0 ||
+		    write_file(c, files[i], text, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_etc_files(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	const json_t *hc = cont_hc(c), *it;
 	const char *hostname = json_string_value(json_object_get(c->request, "Hostname"));
@@ -348,6 +363,13 @@ static int write_etc_files(struct container *c, berth_error_t *err)
 
 	if (cont_rt_mkdir(c, err) < 0)
 		return -1;
+	{
+		struct container *other = NULL;
+		if (net_shared_with(e, c, &other, err) < 0)
+			return -1;
+		if (other) /* X's hostname and hosts files, as docker gives them */
+			return copy_etc_files(c, other, err);
+	}
 	berth_strbuf_printf(&b, "%s\n", hostname ? hostname : c->id);
 	ret = write_file(c, "hostname", b.buf, err);
 	berth_strbuf_release(&b);
@@ -578,11 +600,16 @@ static int join_netns(struct berth_engine *e, struct container *c, json_t *spec,
 
 	json_array_foreach(nss, i, ns) {
 		const char *type = json_string_value(json_object_get(ns, "type"));
+		struct container *other = NULL;
 		if (type == NULL || strcmp(type, "network") != 0)
 			continue;
 		if (json_object_get(ns, "path"))
 			return 0;
-		path = crun_netns_take(e, c, err);
+		if (net_shared_with(e, c, &other, err) < 0)
+			return -1;
+		/* --network container:X: X's namespace, while X runs */
+		path = other ? xasprintf("%s/netns/%s", e->cfg.exec_root, other->id)
+			     : crun_netns_take(e, c, err);
 		if (path == NULL)
 			return -1;
 		json_object_set_new(ns, "path", json_string(path));
@@ -1230,7 +1257,7 @@ static void prepare_cb(void *data)
 	if (ret == 0) {
 		ret = crun_mount(e, c, &err);
 		if (ret == 0)
-			ret = write_etc_files(c, &err);
+			ret = write_etc_files(e, c, &err);
 		if (ret == 0)
 			ret = write_spec(e, c, &err);
 		if (ret == 0) {
@@ -1336,7 +1363,7 @@ int crun_start(struct berth_engine *e, struct container *c, berth_error_t *err)
 	(void)unlink(monf);
 	ret = crun_mount(e, c, err);
 	if (ret == 0)
-		ret = write_etc_files(c, err);
+		ret = write_etc_files(e, c, err);
 	if (ret == 0)
 		ret = write_spec(e, c, err);
 	if (ret == 0)

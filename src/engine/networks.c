@@ -804,6 +804,29 @@ static int disconnect_running(struct berth_engine *e, struct container *c, struc
 	return 0;
 }
 
+int net_shared_with(struct berth_engine *e, const struct container *c, struct container **other,
+		    berth_error_t *err)
+{
+	const char *mode = json_string_value(json_object_get(cont_hc(c), "NetworkMode"));
+
+	*other = NULL;
+	if (mode == NULL || strncmp(mode, "container:", 10) != 0)
+		return 0;
+	*other = cont_find(e, mode + 10, err);
+	if (*other == NULL)
+		return -1;
+	if (*other == c)
+		return berth_make_error(err, EINVAL, "cannot join own network");
+	if (!crun_running(*other)) {
+		char id[65];
+		snprintf(id, sizeof(id), "%s", (*other)->id);
+		*other = NULL;
+		return berth_make_error(err, EINVAL,
+					"cannot join network of a non running container: %s", id);
+	}
+	return 0;
+}
+
 int net_prepare(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
 	bool changed = false;
@@ -1098,9 +1121,9 @@ int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err)
 		epc = json_object();
 		json_object_set_new(nc, "EndpointsConfig", epc);
 	}
-	if (mode && strncmp(mode, "container:", 10) == 0)
-		return berth_make_error(err, ENOSYS,
-					"network mode \"%s\" is not implemented yet", mode);
+	/* container:<name|id>: its namespace at start; it must exist now */
+	if (mode && strncmp(mode, "container:", 10) == 0 && !cont_find(e, mode + 10, err))
+		return -1;
 	if (check_port_bindings(json_object_get(hc, "PortBindings"), err) < 0)
 		return -1;
 	if (mnet == NULL) {

@@ -310,3 +310,24 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	run dk network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net"
 	assert_not_contains "$output" "$a"
 }
+
+@test "networks: --network container:X shares X's namespace, hostname and hosts file; X must run" {
+	local x n
+	x=$(cname x)
+	n=$(cname joiner)
+	dk run -d --name "$x" busybox sh -c 'while true; do nc -l -p 7000 -e echo hi-from-x; done' >/dev/null
+	wait_state "$x" running
+	run dk run --rm --name "$n" --network "container:$x" busybox sh -c \
+		'ip -o -4 addr show eth0; cat /etc/hostname; echo | nc -w5 127.0.0.1 7000'
+	assert_status 0
+	assert_contains "$output" "inet $(insp "$x" '{{.NetworkSettings.IPAddress}}')/"
+	assert_contains "$output" "$(insp "$x" '{{.Config.Hostname}}')"
+	assert_contains "$output" "hi-from-x"
+	run dk run --rm --network container:nope-e2e busybox true
+	[ "$status" -ne 0 ] || { echo "joined a missing container" >&2; return 1; }
+	assert_contains "$output" "No such container: nope-e2e"
+	dk stop -t 1 "$x" >/dev/null
+	run dk run --rm --network "container:$x" busybox true
+	[ "$status" -ne 0 ] || { echo "joined a stopped container" >&2; return 1; }
+	assert_contains "$output" "cannot join network of a non running container"
+}
