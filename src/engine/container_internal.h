@@ -123,7 +123,6 @@ void net_detach(struct berth_engine *e, struct container *c);
  * then net_rules_init once every container is loaded */
 void net_adopt(struct berth_engine *e, struct container *c);
 void net_rules_init(struct berth_engine *e);
-void net_rules_mark(struct berth_engine *e);
 json_t *net_networks_view(struct berth_engine *e, const struct container *c);
 json_t *net_ports_view(const struct container *c);
 json_t *net_ports_summary(const struct container *c);

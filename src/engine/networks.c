@@ -572,6 +572,19 @@ static int publish(struct container *c, const char *bridge, uint32_t ctr_ip, jso
 
 /* Rebuilds berth's nftables table from the bridge networks that are up
  * and the running containers' ports. */
+/* The marker file says the table is in place: a daemon start (even after
+ * a crash) then rebuilds or empties it; without one, an idle daemon never
+ * loads libnftables. Written whenever that changes. */
+static void rules_mark(struct berth_engine *e)
+{
+	cleanup_free char *marker = xasprintf("%s/nft-applied", e->cfg.exec_root);
+
+	if (e->nft_applied)
+		(void)berth_fs_write_replace(marker, "1\n", 2, 0600, NULL);
+	else
+		(void)unlink(marker);
+}
+
 static int apply_rules(struct berth_engine *e, berth_error_t *err)
 {
 	struct berth_nft_network nets[MAX_NETWORKS];
@@ -616,17 +629,14 @@ static int apply_rules(struct berth_engine *e, berth_error_t *err)
 	}
 	ret = berth_nft_apply(&m, err);
 	free(ports);
-	if (ret == 0)
+	if (ret == 0 && e->nft_applied != (m.n_nets > 0 || np > 0)) {
 		e->nft_applied = m.n_nets > 0 || np > 0;
+		rules_mark(e);
+	}
 	return ret;
 }
 
 /* --- attach and detach ---------------------------------------------------------------------- */
-
-static struct network *net_of_key(struct berth_engine *e, const char *key)
-{
-	return find_exact(e, key);
-}
 
 /* One endpoint of C on the bridge network N (CFG: its EndpointConfig) in
  * the namespace NSFD, named IFNAME there, with the default route when
@@ -723,7 +733,7 @@ static int attach_links(struct berth_engine *e, struct container *c, json_t **ou
 		return -1;
 	state = json_pack("{s:o, s:o}", "Networks", json_object(), "Ports", json_object());
 	json_object_foreach ((json_t *)epc, key, cfg) {
-		struct network *n = net_of_key(e, key);
+		struct network *n = find_exact(e, key);
 		char ifname[16];
 		if (n == NULL) {
 			json_decref(state);
@@ -952,15 +962,6 @@ void net_rules_init(struct berth_engine *e)
 	}
 }
 
-void net_rules_mark(struct berth_engine *e)
-{
-	cleanup_free char *marker = xasprintf("%s/nft-applied", e->cfg.exec_root);
-
-	if (e->nft_applied)
-		(void)berth_fs_write_replace(marker, "1\n", 2, 0600, NULL);
-	else
-		(void)unlink(marker);
-}
 
 /* --- what inspect and list show ------------------------------------------------------------- */
 
@@ -1372,6 +1373,11 @@ json_t *berth_engine_network_create(struct berth_engine *e, const json_t *body,
 	n->internal = json_is_true(json_object_get(body, "Internal"));
 	n->attachable = json_is_true(json_object_get(body, "Attachable"));
 	cfgs = json_object_get(ipam, "Config");
+	if ((ipam && !json_is_object(ipam) && !json_is_null(ipam)) ||
+	    (cfgs && !json_is_array(cfgs) && !json_is_null(cfgs))) {
+		net_free(n);
+		return berth_make_error(err, EINVAL, "invalid network config: IPAM.Config is a list"), NULL;
+	}
 	if (json_array_size(cfgs) > 1) {
 		net_free(n);
 		return berth_make_error(err, ENOSYS, "more than one IPv4 subnet per network is not implemented yet"), NULL;
@@ -1493,7 +1499,6 @@ static int remove_network(struct berth_engine *e, struct network *n, berth_error
 			berth_log_warn("nftables: %s", e2->msg);
 			berth_error_release(&e2);
 		}
-		net_rules_mark(e);
 	}
 	/* stopped containers configured for it keep its name, as docker's do */
 	net_event(e, n, "destroy", NULL);
@@ -1695,7 +1700,6 @@ void berth_engine_networks_free(struct berth_engine *e)
 {
 	struct network *n;
 
-	net_rules_mark(e);
 	while ((n = e->networks)) {
 		e->networks = n->next;
 		net_free(n);
