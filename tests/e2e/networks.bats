@@ -282,6 +282,10 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	assert_eq "$HTTP_STATUS" 501 "a driver berth has not got"
 	api_json POST /networks/create '{"Name":"e2e-x","IPAM":{"Config":[{"Subnet":"10.236.0.0/24","Gateway":"10.237.0.1"}]}}'
 	assert_eq "$HTTP_STATUS" 400 "a gateway outside the subnet"
+	api_json POST /networks/create '{"Name":"e2e-x","IPAM":{"Config":{"Subnet":"10.236.0.0/24"}}}'
+	assert_eq "$HTTP_STATUS" 400 "IPAM.Config not a list"
+	run dk network inspect e2e-x
+	[ "$status" -ne 0 ] || { echo "e2e-x was created" >&2; return 1; }
 }
 
 @test "networks: connect and disconnect a running container, with a static --ip" {
