@@ -44,7 +44,10 @@ static struct berth_filters *filters(struct berth_http_req *req, bool *ok)
 	return f;
 }
 
-void api_networks_list(struct berth_http_req *req, void *ctx)
+/* A list or a prune: FN with the filters argument. */
+static void with_filters(struct berth_http_req *req, void *ctx,
+			 json_t *(*fn)(struct berth_engine *, const struct berth_filters *,
+				       berth_error_t *))
 {
 	berth_error_t err = NULL;
 	bool ok;
@@ -53,9 +56,14 @@ void api_networks_list(struct berth_http_req *req, void *ctx)
 
 	if (!ok)
 		return;
-	out = berth_engine_networks_list(eng(ctx), f, &err);
+	out = fn(eng(ctx), f, &err);
 	berth_filters_free(f);
 	reply(req, out, &err, 200);
+}
+
+void api_networks_list(struct berth_http_req *req, void *ctx)
+{
+	with_filters(req, ctx, berth_engine_networks_list);
 }
 
 void api_network_inspect(struct berth_http_req *req, void *ctx)
@@ -90,16 +98,7 @@ void api_network_delete(struct berth_http_req *req, void *ctx)
 
 void api_networks_prune(struct berth_http_req *req, void *ctx)
 {
-	berth_error_t err = NULL;
-	bool ok;
-	struct berth_filters *f = filters(req, &ok);
-	json_t *out;
-
-	if (!ok)
-		return;
-	out = berth_engine_networks_prune(eng(ctx), f, &err);
-	berth_filters_free(f);
-	reply(req, out, &err, 200);
+	with_filters(req, ctx, berth_engine_networks_prune);
 }
 
 static void connect_or_disconnect(struct berth_http_req *req, void *ctx, bool connect)
