@@ -32,6 +32,7 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "net/ipam.h"
 #include "net/netlink.h"
 
 /* One buffer for a request and its answers. MNL_SOCKET_BUFFER_SIZE is not
@@ -377,10 +378,7 @@ static int nl_add_default_route(struct nl *nl, int index, uint32_t gateway)
 
 static const char *ip_str(uint32_t addr, char buf[INET_ADDRSTRLEN])
 {
-	uint32_t be = htonl(addr);
-
-	if (inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN) == NULL)
-		snprintf(buf, INET_ADDRSTRLEN, "?");
+	berth_ipam_format_addr(addr, buf);
 	return buf;
 }
 

@@ -69,22 +69,6 @@ static void nft_json_decrefp(json_t **j)
 #define cleanup_nft_json   __attribute__((cleanup(nft_json_decrefp)))
 #define cleanup_nft_unlock __attribute__((cleanup(nft_unlockp)))
 
-/* "a.b.c.d" of A (host order) into OUT. */
-static void format_addr(uint32_t a, char out[16])
-{
-	snprintf(out, 16, "%u.%u.%u.%u", (unsigned)(a >> 24), (unsigned)(a >> 16) & 0xff,
-		 (unsigned)(a >> 8) & 0xff, (unsigned)a & 0xff);
-}
-
-/* "a.b.c.d/n" of P into OUT (room for any uint8_t length). */
-#define NFT_PREFIX_LEN 20
-static void format_prefix(const struct berth_ipv4_prefix *p, char out[NFT_PREFIX_LEN])
-{
-	char a[16];
-
-	format_addr(p->addr, a);
-	snprintf(out, NFT_PREFIX_LEN, "%s/%u", a, (unsigned)p->len);
-}
 
 /* True when NETS[I]'s bridge already appeared before I (two networks on
  * one bridge get its rules once). */
@@ -103,10 +87,10 @@ static void render_port(struct berth_strbuf *sb, const struct berth_nft_port *p)
 
 	berth_strbuf_puts(sb, "\t\t");
 	if (p->host_ip != 0) {
-		format_addr(p->host_ip, host);
+		berth_ipam_format_addr(p->host_ip, host);
 		berth_strbuf_printf(sb, "ip daddr %s ", host);
 	}
-	format_addr(p->ctr_ip, ctr);
+	berth_ipam_format_addr(p->ctr_ip, ctr);
 	berth_strbuf_printf(sb, "%s dport %u dnat to %s:%u\n", p->udp ? "udp" : "tcp",
 			    (unsigned)p->host_port, ctr, (unsigned)p->ctr_port);
 }
@@ -133,14 +117,14 @@ static void render_dnat(struct berth_strbuf *sb, const struct berth_nft_model *m
  * the loopback path of a published port, and hairpin. */
 static void render_postrouting(struct berth_strbuf *sb, const struct berth_nft_model *m)
 {
-	char subnet[NFT_PREFIX_LEN];
+	char subnet[19];
 
 	berth_strbuf_puts(sb, "\tchain postrouting {\n"
 			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
 	for (size_t i = 0; i < m->n_nets; i++) {
 		const struct berth_nft_network *n = &m->nets[i];
 
-		format_prefix(&n->subnet, subnet);
+		berth_ipam_format_prefix(&n->subnet, subnet);
 		if (!n->internal)
 			berth_strbuf_printf(sb, "\t\tip saddr %s oifname != \"%s\" masquerade\n",
 					    subnet, n->bridge);
