@@ -123,6 +123,18 @@ void net_detach(struct berth_engine *e, struct container *c);
  * then net_rules_init once every container is loaded */
 void net_adopt(struct berth_engine *e, struct container *c);
 void net_rules_init(struct berth_engine *e);
+/* Whether C is on a user-defined network, so that its resolv.conf names
+ * the embedded DNS (127.0.0.11). */
+bool net_uses_resolver(struct berth_engine *e, const struct container *c);
+struct berth_strbuf;
+/* /etc/hosts lines of C's --link targets on the default bridge ("ip alias
+ * id12 name"), as docker writes them; on user-defined networks links are
+ * names of the embedded DNS instead. */
+void net_link_hosts(struct berth_engine *e, const struct container *c, struct berth_strbuf *b);
+/* The address host.docker.internal and host-gateway stand for in C: the
+ * gateway of its first bridge network with a way out, else the default
+ * bridge's (host order); 0 when there is none. */
+uint32_t net_host_gateway(struct berth_engine *e, const struct container *c);
 json_t *net_networks_view(struct berth_engine *e, const struct container *c);
 json_t *net_ports_view(const struct container *c);
 json_t *net_ports_summary(const struct container *c);

@@ -24,6 +24,7 @@ struct berth_engine {
 	char *monitor_path;		    /* owned: the berth-monitor binary */
 	struct network *networks;	    /* owned: every network (networks.c) */
 	bool nft_applied;		    /* berth's nftables table is in place */
+	struct berth_resolver *resolver;    /* owned: the embedded DNS, once used */
 	uint64_t trim_timer;		    /* berth_engine_trim_later */
 };
 

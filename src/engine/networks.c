@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/strbuf.h"
 #include "base/timeutil.h"
 #include "base/xalloc.h"
 #include "engine/container_internal.h"
@@ -24,6 +26,7 @@
 #include "net/ipam.h"
 #include "net/netlink.h"
 #include "net/nft.h"
+#include "net/resolver.h"
 
 #define DEFAULT_BRIDGE	"berth0"
 #define MAX_NETWORKS	1024
@@ -638,6 +641,33 @@ static int apply_rules(struct berth_engine *e, berth_error_t *err)
 
 /* --- attach and detach ---------------------------------------------------------------------- */
 
+/* A user-defined bridge: its containers have the embedded DNS. */
+static bool user_bridge(const struct network *n)
+{
+	return n && n->bridge && strcmp(n->name, "bridge") != 0;
+}
+
+/* The names C answers to on N (docker's DNSNames): its name, its
+ * aliases there and its short ID; NULL on the default bridge, which has
+ * no names. */
+static json_t *dns_names(const struct container *c, const struct network *n, const json_t *cfg)
+{
+	json_t *out, *a;
+	char id12[13];
+	size_t i;
+
+	if (!user_bridge(n))
+		return NULL;
+	out = json_array();
+	json_array_append_new(out, json_string(c->name + 1));
+	json_array_foreach (json_object_get(cfg, "Aliases"), i, a)
+		if (json_is_string(a) && i < MAX_ALIASES)
+			json_array_append(out, a);
+	snprintf(id12, sizeof(id12), "%.12s", c->id);
+	json_array_append_new(out, json_string(id12));
+	return out;
+}
+
 /* One endpoint of C on the bridge network N (CFG: its EndpointConfig) in
  * the namespace NSFD, named IFNAME there, with the default route when
  * ROUTE and N is not internal: an address (--ip or the next free one), a
@@ -691,12 +721,12 @@ static int attach_one(struct berth_engine *e, struct container *c, struct networ
 	berth_ipam_format_addr(n->gateway, gwbuf);
 	json_object_set_new(
 	    networks, n->name,
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:O?, s:O?}", "NetworkID",
+	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:O?, s:O?, s:o?}", "NetworkID",
 		      n->id, "EndpointID", epid, "Gateway", gwbuf, "IPAddress", ipbuf,
 		      "IPPrefixLen", (int)n->subnet.len, "MacAddress", macbuf, "Interface", ifname,
 		      "Bridge", n->bridge, "Routed", route && !n->internal, "Aliases",
 		      json_object_get(cfg, "Aliases"), "IPAMConfig",
-		      json_object_get(cfg, "IPAMConfig")));
+		      json_object_get(cfg, "IPAMConfig"), "DNSNames", dns_names(c, n, cfg)));
 	return 0;
 }
 
@@ -754,6 +784,220 @@ static int attach_links(struct berth_engine *e, struct container *c, json_t **ou
 	return 0;
 }
 
+/* --- the embedded DNS (net/resolver.h) ------------------------------------------------------ */
+
+static struct container *cont_by_id(struct berth_engine *e, const char *id)
+{
+	struct container *c;
+
+	for (c = e->containers; c; c = c->next)
+		if (strcmp(c->id, id) == 0)
+			return c;
+	return NULL;
+}
+
+/* NAME (lower case) is one of DNSNAMES, or one of them with ".NET". */
+static bool names_match(const json_t *dnsnames, const char *net, const char *name)
+{
+	size_t i, l;
+	json_t *v;
+
+	json_array_foreach (dnsnames, i, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		l = strlen(s);
+		if (strcasecmp(s, name) == 0 ||
+		    (strncasecmp(s, name, l) == 0 && name[l] == '.' && strcasecmp(name + l + 1, net) == 0))
+			return true;
+	}
+	return false;
+}
+
+static int add_addr(uint32_t *addrs, size_t max, int n, const json_t *ep)
+{
+	uint32_t a;
+
+	if ((size_t)n >= max ||
+	    berth_ipam_parse_addr(json_string_value(json_object_get(ep, "IPAddress")), &a, NULL) < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (addrs[i] == a)
+			return n;
+	addrs[n] = a;
+	return n + 1;
+}
+
+/* --link target:alias of C (HostConfig.Links, "target:alias" or docker's
+ * "/target:/c/alias", and the endpoints' Links): the target when NAME is
+ * its alias, else NULL. */
+static struct container *link_target(struct berth_engine *e, const struct container *c,
+				     const json_t *links, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (links, i, v) {
+		const char *s = json_string_value(v), *colon, *alias;
+		char target[256];
+		if (s == NULL || (colon = strchr(s, ':')) == NULL)
+			continue;
+		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
+		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
+		if (strcasecmp(alias, name) == 0)
+			return cont_find(e, target, NULL);
+	}
+	(void)c;
+	return NULL;
+}
+
+uint32_t net_host_gateway(struct berth_engine *e, const struct container *c)
+{
+	const char *key;
+	json_t *cfg;
+	struct network *n;
+
+	json_object_foreach ((json_t *)endpoints_config(c), key, cfg)
+		if ((n = find_exact(e, key)) && n->bridge && !n->internal && n->gateway)
+			return n->gateway;
+	n = find_exact(e, "bridge");
+	return n ? n->gateway : 0;
+}
+
+static int dns_lookup(void *data, const char *owner, const char *name, uint32_t *addrs, size_t max)
+{
+	struct berth_engine *e = data;
+	struct container *c = cont_by_id(e, owner), *d, *t;
+	bool known = false;
+	const char *key;
+	json_t *ep;
+	int n = 0;
+
+	if (c == NULL)
+		return -1;
+	if (strcmp(name, "host.docker.internal") == 0) {
+		addrs[0] = net_host_gateway(e, c);
+		return addrs[0] ? 1 : 0;
+	}
+	json_object_foreach (live_endpoints(c), key, ep) {
+		struct network *net = find_exact(e, key);
+		const json_t *links = json_object_get(
+		    json_object_get(endpoints_config(c), key), "Links");
+		if (!user_bridge(net))
+			continue;
+		for (d = e->containers; d; d = d->next) {
+			const json_t *dep = json_object_get(live_endpoints(d), key);
+			if (dep && names_match(json_object_get(dep, "DNSNames"), key, name)) {
+				known = true;
+				n = add_addr(addrs, max, n, dep);
+			}
+		}
+		/* a link's alias is C's own name for the target */
+		t = link_target(e, c, json_object_get(cont_hc(c), "Links"), name);
+		if (t == NULL)
+			t = link_target(e, c, links, name);
+		if (t && (ep = json_object_get(live_endpoints(t), key))) {
+			known = true;
+			n = add_addr(addrs, max, n, ep);
+		}
+	}
+	return known ? n : -1;
+}
+
+static int dns_reverse(void *data, const char *owner, uint32_t addr, char out[254])
+{
+	struct berth_engine *e = data;
+	struct container *c = cont_by_id(e, owner), *d;
+	const char *key;
+	struct network *n;
+	json_t *ep;
+	bool ours = false;
+
+	for (n = e->networks; n; n = n->next)
+		ours = ours || (n->bridge && berth_ipam_contains(&n->subnet, addr));
+	if (c == NULL || !ours)
+		return ours ? 0 : -1;
+	json_object_foreach (live_endpoints(c), key, ep) {
+		if (!user_bridge(find_exact(e, key)))
+			continue;
+		for (d = e->containers; d; d = d->next) {
+			const json_t *dep = json_object_get(live_endpoints(d), key);
+			uint32_t a;
+			if (dep &&
+			    berth_ipam_parse_addr(json_string_value(json_object_get(dep, "IPAddress")),
+						  &a, NULL) == 0 &&
+			    a == addr) {
+				snprintf(out, 254, "%s.%s", d->name + 1, key);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+void net_link_hosts(struct berth_engine *e, const struct container *c, struct berth_strbuf *b)
+{
+	const json_t *links = json_object_get(cont_hc(c), "Links");
+	size_t i;
+	json_t *v;
+
+	if (json_object_get(endpoints_config(c), "bridge") == NULL)
+		return;
+	json_array_foreach (links, i, v) {
+		const char *s = json_string_value(v), *colon, *alias;
+		struct container *t;
+		const char *ip;
+		char target[256];
+		if (s == NULL || (colon = strchr(s, ':')) == NULL)
+			continue;
+		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
+		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
+		t = cont_find(e, target, NULL);
+		ip = t ? json_string_value(json_object_get(
+			     json_object_get(live_endpoints(t), "bridge"), "IPAddress"))
+		       : NULL;
+		if (ip)
+			berth_strbuf_printf(b, "%s\t%s %.12s %s\n", ip, alias, t->id, t->name + 1);
+	}
+}
+
+bool net_uses_resolver(struct berth_engine *e, const struct container *c)
+{
+	const char *key;
+	json_t *cfg;
+
+	json_object_foreach ((json_t *)endpoints_config(c), key, cfg)
+		if (user_bridge(find_exact(e, key)))
+			return true;
+	return false;
+}
+
+/* Starts C's resolver when it runs on a user-defined network (NSFD: its
+ * namespace, or -1 to open it). */
+static int dns_listen(struct berth_engine *e, struct container *c, int nsfd, berth_error_t *err)
+{
+	const json_t *dns = json_object_get(cont_hc(c), "Dns");
+	const char *ups[3];
+	cleanup_close int own = -1;
+	const char *key;
+	json_t *ep, *v;
+	bool user = false;
+	size_t i, n = 0;
+
+	json_object_foreach (live_endpoints(c), key, ep)
+		user = user || user_bridge(find_exact(e, key));
+	if (!user)
+		return 0;
+	if (e->resolver == NULL)
+		e->resolver = berth_resolver_new(e->loop, dns_lookup, dns_reverse, e);
+	json_array_foreach (dns, i, v)
+		if (json_is_string(v) && n < BERTH_ARRAY_SIZE(ups))
+			ups[n++] = json_string_value(v);
+	if (nsfd < 0 && (nsfd = own = open_netns(e, c, err)) < 0)
+		return -1;
+	return berth_resolver_listen(e->resolver, c->id, nsfd, ups, n, err);
+}
+
 /* connect of a running container: one more endpoint, now. */
 static int connect_running(struct berth_engine *e, struct container *c, struct network *n,
 			   const json_t *cfg, berth_error_t *err)
@@ -785,7 +1029,7 @@ static int connect_running(struct berth_engine *e, struct container *c, struct n
 		return -1;
 	if (!up && apply_rules(e, err) < 0)
 		return -1;
-	return 0;
+	return dns_listen(e, c, nsfd, err);
 }
 
 /* disconnect of a running container: its endpoint on N goes now. */
@@ -886,6 +1130,8 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 	changed = changed || json_object_size(json_object_get(state, "Ports")) > 0;
 	if (changed && apply_rules(e, err) < 0)
 		goto fail;
+	if (dns_listen(e, c, -1, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	json_decref(c->net);
@@ -899,6 +1145,7 @@ void net_detach(struct berth_engine *e, struct container *c)
 	berth_error_t err = NULL;
 	bool had_ports = json_object_size(json_object_get(c->net, "Ports")) > 0;
 
+	berth_resolver_stop(e->resolver, c->id);
 	if (c->net == NULL)
 		return;
 	/* the veth pair goes with the namespace (crun_leftovers_undo) */
@@ -945,6 +1192,13 @@ void net_adopt(struct berth_engine *e, struct container *c)
 		json_object_foreach (live_endpoints(c), key, ep)
 			if ((n = find_exact(e, key)) && n->bridge)
 				n->up = berth_nl_link_exists(n->bridge);
+	}
+	{
+		berth_error_t err = NULL;
+		if (dns_listen(e, c, -1, &err) < 0) {
+			berth_log_warn("container %s: %s", c->id, err->msg);
+			berth_error_release(&err);
+		}
 	}
 }
 
@@ -1700,6 +1954,8 @@ void berth_engine_networks_free(struct berth_engine *e)
 {
 	struct network *n;
 
+	berth_resolver_free(e->resolver);
+	e->resolver = NULL;
 	while ((n = e->networks)) {
 		e->networks = n->next;
 		net_free(n);

@@ -220,6 +220,89 @@ ssize_t berth_dns_build_reply(const struct berth_dns_query *q, const uint8_t *qu
 	return (ssize_t)(p - out);
 }
 
+/* NAME (dotted, no trailing dot) in wire form at P, which has CAP bytes.
+ * Returns the length, or 0 when NAME is not a valid name or does not fit. */
+static size_t put_name(uint8_t *p, size_t cap, const char *name)
+{
+	size_t n = 0, l;
+
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		l = dot ? (size_t)(dot - name) : strlen(name);
+		if (l == 0 || l > BERTH_DNS_LABEL_MAX || cap - n < l + 2)
+			return 0;
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, name, l);
+		n += l;
+		name += l + (dot != NULL);
+		if (dot && !*name) /* a trailing dot */
+			return 0;
+	}
+	if (cap - n < 1 || n + 1 > BERTH_DNS_NAME_MAX + 2)
+		return 0;
+	p[n++] = 0;
+	return n;
+}
+
+ssize_t berth_dns_build_ptr_reply(const struct berth_dns_query *q, const uint8_t *query,
+				  size_t qlen, const char *name, uint32_t ttl, uint8_t *out,
+				  size_t cap)
+{
+	size_t limit = cap < BERTH_DNS_MSG_MAX ? cap : BERTH_DNS_MSG_MAX, qend, nlen;
+	uint8_t wire[BERTH_DNS_NAME_MAX + 2];
+	ssize_t n;
+
+	if (name == NULL || (nlen = put_name(wire, sizeof(wire), name)) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the header and question, no answer yet (NODATA for other types) */
+	n = berth_dns_build_reply(q, query, qlen, BERTH_DNS_RCODE_NOERROR, NULL, 0, 0, out, cap);
+	if (n < 0 || q->qtype != BERTH_DNS_TYPE_PTR || q->qclass != BERTH_DNS_CLASS_IN)
+		return n;
+	qend = (size_t)n;
+	if (limit - qend < 12 + nlen) {
+		wr16(out + 2, (uint16_t)(rd16(out + 2) | BERTH_DNS_FLAG_TC));
+		return n;
+	}
+	wr16(out + qend, DNS_QNAME_PTR);
+	wr16(out + qend + 2, BERTH_DNS_TYPE_PTR);
+	wr16(out + qend + 4, BERTH_DNS_CLASS_IN);
+	wr32(out + qend + 6, ttl);
+	wr16(out + qend + 10, (uint16_t)nlen);
+	memcpy(out + qend + 12, wire, nlen);
+	wr16(out + 6, 1);
+	return (ssize_t)(qend + 12 + nlen);
+}
+
+int berth_dns_reverse_addr(const char *qname, uint32_t *addr)
+{
+	static const char suffix[] = ".in-addr.arpa";
+	size_t len = strlen(qname), sl = sizeof(suffix) - 1;
+	uint32_t a = 0;
+	const char *p = qname;
+	int i;
+
+	if (len <= sl || strcmp(qname + len - sl, suffix) != 0)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+		while (*p >= '0' && *p <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && p[-(int)digits] == '0') ||
+		    *p != '.')
+			return -1;
+		p++;
+		a |= v << (8 * i);
+	}
+	if (p != qname + len - sl + 1)
+		return -1;
+	*addr = a;
+	return 0;
+}
+
 int berth_dns_get_id(const uint8_t *msg, size_t len, uint16_t *id)
 {
 	if (msg == NULL || len < BERTH_DNS_HEADER_LEN)

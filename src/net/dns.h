@@ -96,6 +96,20 @@ ssize_t berth_dns_build_reply(const struct berth_dns_query *q, const uint8_t *qu
 			      unsigned rcode, const uint32_t *addrs, size_t n_addrs, uint32_t ttl,
 			      uint8_t *out, size_t cap);
 
+/* As berth_dns_build_reply with NOERROR, for a PTR question: one PTR
+ * record whose target is NAME (dotted, no trailing dot, labels of 1..63
+ * bytes). Another question type gets NODATA. When the record does not fit
+ * CAP, TC is set and it is left off. Returns the length, or -1 with errno
+ * EINVAL (a bad NAME or Q) or ENOSPC. */
+ssize_t berth_dns_build_ptr_reply(const struct berth_dns_query *q, const uint8_t *query,
+				  size_t qlen, const char *name, uint32_t ttl, uint8_t *out,
+				  size_t cap);
+
+/* The IPv4 address (host order) that the reverse name QNAME
+ * ("4.3.2.1.in-addr.arpa", lower case, as parsed) asks for: 0, or -1 when
+ * QNAME is not exactly four decimal octets under in-addr.arpa. */
+int berth_dns_reverse_addr(const char *qname, uint32_t *addr);
+
 /* The id of the message MSG (LEN bytes) into *ID: 0, or -1 when LEN is
  * shorter than a header. For forwarding: the resolver gives each upstream
  * query a fresh id and restores the client's in the answer. */
