@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,12 @@ static const struct opt opts[] = {
 	  "attempts per layer (default 5)" },
 	{ "shutdown-timeout", K_INT, "shutdown-timeout", 0, true,
 	  "seconds to wait for containers at shutdown (default 15)" },
+	{ "dns", K_LIST, "dns", 0, true, "DNS server for containers (repeatable)" },
+	{ "dns-opts", K_LIST, "dns-opt", 0, true, "DNS option for containers (repeatable)" },
+	{ "dns-search", K_LIST, "dns-search", 0, true,
+	  "DNS search domain for containers (repeatable)" },
+	{ "host-gateway-ip", K_STRING, "host-gateway-ip", 0, true,
+	  "the address of host-gateway and host.docker.internal" },
 	/* known to dockerd; taken by later parts of berth */
 	{ "allow-nondistributable-artifacts", K_LIST },
 	{ "api-cors-header", K_STRING },
@@ -80,15 +87,11 @@ static const struct opt opts[] = {
 	{ "default-runtime", K_STRING },
 	{ "default-shm-size", K_ANY },
 	{ "default-ulimits", K_OBJECT },
-	{ "dns", K_LIST },
-	{ "dns-opts", K_LIST },
-	{ "dns-search", K_LIST },
 	{ "exec-opts", K_LIST },
 	{ "features", K_OBJECT },
 	{ "fixed-cidr", K_STRING },
 	{ "fixed-cidr-v6", K_STRING },
 	{ "group", K_STRING },
-	{ "host-gateway-ip", K_STRING },
 	{ "host-gateway-ips", K_LIST },
 	{ "http-proxy", K_STRING },
 	{ "https-proxy", K_STRING },
@@ -240,6 +243,21 @@ static int validate_values(struct berth_daemon_config *cfg, berth_error_t *err)
 					cfg->log_level);
 	if (strcmp(cfg->log_format, "text") != 0 && strcmp(cfg->log_format, "json") != 0)
 		return berth_make_error(err, EINVAL, "unsupported log format: %s", cfg->log_format);
+	json_array_foreach (cfg->engine.dns, i, it) {
+		struct in_addr a4;
+		struct in6_addr a6;
+		const char *s = json_string_value(it);
+		if (s == NULL || (inet_pton(AF_INET, s, &a4) != 1 && inet_pton(AF_INET6, s, &a6) != 1))
+			return berth_make_error(err, EINVAL, "%s is not an ip address",
+						s ? s : "(not a string)");
+	}
+	if (cfg->engine.host_gateway_ip) {
+		struct in_addr a4;
+		if (inet_pton(AF_INET, cfg->engine.host_gateway_ip, &a4) != 1)
+			return berth_make_error(err, EINVAL,
+						"invalid host-gateway-ip: %s is not an IPv4 address",
+						cfg->engine.host_gateway_ip);
+	}
 	if (cfg->engine.data_root[0] != '/' || cfg->engine.exec_root[0] != '/')
 		return berth_make_error(err, EINVAL,
 					"data-root and exec-root must be absolute paths");
@@ -298,6 +316,10 @@ static int apply(struct berth_daemon_config *cfg, json_t *merged, berth_error_t 
 	set_list(&e->registry_mirrors, merged, "registry-mirrors");
 	set_list(&e->insecure_registries, merged, "insecure-registries");
 	set_list(&e->address_pools, merged, "default-address-pools");
+	set_list(&e->dns, merged, "dns");
+	set_list(&e->dns_opts, merged, "dns-opts");
+	set_list(&e->dns_search, merged, "dns-search");
+	set_string(&e->host_gateway_ip, merged, "host-gateway-ip");
 	set_int(&e->max_concurrent_downloads, merged, "max-concurrent-downloads");
 	set_int(&e->max_concurrent_uploads, merged, "max-concurrent-uploads");
 	set_int(&e->max_download_attempts, merged, "max-download-attempts");

@@ -395,6 +395,15 @@ static void resolv_conf(struct berth_engine *e, struct container *c, const json_
 	bool internal = !host_net && net_uses_resolver(e, c), ndots = false;
 	size_t i;
 
+	/* the daemon's dns, dns-search and dns-opts stand in for what a
+	 * container does not set */
+	if (json_array_size(dns) == 0)
+		dns = e->cfg.dns;
+	if (json_array_size(dsearch) == 0)
+		dsearch = e->cfg.dns_search;
+	if (json_array_size(dopts) == 0)
+		dopts = e->cfg.dns_opts;
+
 	if (berth_fs_read_file("/etc/resolv.conf", MAX_USER_FILE, &host, NULL) < 0)
 		host = NULL;
 	if (json_array_size(dns) > 0) {

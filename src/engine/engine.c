@@ -39,6 +39,10 @@ void berth_engine_config_release(struct berth_engine_config *c)
 	json_decref(c->registry_mirrors);
 	json_decref(c->insecure_registries);
 	json_decref(c->address_pools);
+	json_decref(c->dns);
+	json_decref(c->dns_opts);
+	json_decref(c->dns_search);
+	free(c->host_gateway_ip);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -53,6 +57,10 @@ void berth_engine_config_copy(struct berth_engine_config *dst,
 	dst->registry_mirrors = json_copy_or_array(src->registry_mirrors);
 	dst->insecure_registries = json_copy_or_array(src->insecure_registries);
 	dst->address_pools = src->address_pools ? json_deep_copy(src->address_pools) : NULL;
+	dst->dns = src->dns ? json_deep_copy(src->dns) : NULL;
+	dst->dns_opts = src->dns_opts ? json_deep_copy(src->dns_opts) : NULL;
+	dst->dns_search = src->dns_search ? json_deep_copy(src->dns_search) : NULL;
+	dst->host_gateway_ip = src->host_gateway_ip ? xstrdup(src->host_gateway_ip) : NULL;
 }
 
 /* A random UUID (v4), dockerd's engine ID format. */

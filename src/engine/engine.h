@@ -27,6 +27,8 @@ struct berth_engine_config {
 	json_t *registry_mirrors;    /* array of URLs */
 	json_t *insecure_registries; /* array of host[:port] or CIDR */
 	json_t *address_pools;	     /* default-address-pools: [{"base":CIDR,"size":N}], or NULL */
+	json_t *dns, *dns_opts, *dns_search; /* containers' defaults: arrays of strings, or NULL */
+	char *host_gateway_ip;		     /* host-gateway's address, or NULL: the gateway's */
 	int max_concurrent_downloads;
 	int max_concurrent_uploads;
 	int max_download_attempts;

@@ -856,7 +856,10 @@ uint32_t net_host_gateway(struct berth_engine *e, const struct container *c)
 	const char *key;
 	json_t *cfg;
 	struct network *n;
+	uint32_t a;
 
+	if (e->cfg.host_gateway_ip && berth_ipam_parse_addr(e->cfg.host_gateway_ip, &a, NULL) == 0)
+		return a;
 	json_object_foreach ((json_t *)endpoints_config(c), key, cfg)
 		if ((n = find_exact(e, key)) && n->bridge && !n->internal && n->gateway)
 			return n->gateway;
@@ -983,6 +986,9 @@ static int dns_listen(struct berth_engine *e, struct container *c, int nsfd, ber
 	json_t *ep, *v;
 	bool user = false;
 	size_t i, n = 0;
+
+	if (json_array_size(dns) == 0)
+		dns = e->cfg.dns;
 
 	json_object_foreach (live_endpoints(c), key, ep)
 		user = user || user_bridge(find_exact(e, key));

@@ -254,3 +254,33 @@ A $(insp "$c" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
 	assert_status 0
 	assert_contains "$output" "1 packets received"
 }
+
+@test "dns: the daemon's dns, dns-search, dns-opts and host-gateway-ip; a bad dns is refused" {
+	berth_only "restarts berth's daemon with another daemon.json"
+	local orig net
+	orig=$(cat "$CONF")
+	stop_daemon
+	jq '. + {"dns": ["127.0.0.1"], "dns-search": ["corp.example"], "dns-opts": ["attempts:1"],
+		"host-gateway-ip": "192.0.2.1"}' <<<"$orig" >"$CONF"
+	start_env_daemon
+	run dk run --rm busybox sh -c 'cat /etc/resolv.conf /etc/hosts'
+	assert_status 0
+	assert_contains "$output" "nameserver 127.0.0.1"
+	assert_contains "$output" "search corp.example"
+	assert_contains "$output" "options attempts:1"
+	assert_contains "$output" "192.0.2.1	host.docker.internal"
+	# a container's own --dns wins; on a user network the daemon's servers are the upstreams
+	net=$(nname)
+	dk network create "$net" >/dev/null
+	run dk run --rm --network "$net" busybox cat /etc/resolv.conf
+	assert_contains "$output" "ExtServers: [127.0.0.1]"
+	assert_contains "$output" "nameserver 127.0.0.11"
+	assert_contains "$output" "options ndots:0 attempts:1"
+	stop_daemon
+	jq '. + {"dns": ["not-an-ip"]}' <<<"$orig" >"$CONF"
+	run "$BERTH" daemon --host "unix://$SOCK.bad" --data-root "$DATA" --exec-root "$EXEC" --config-file "$CONF"
+	assert_failure
+	assert_contains "$output" "not-an-ip is not an ip address"
+	printf '%s\n' "$orig" >"$CONF"
+	start_env_daemon
+}
