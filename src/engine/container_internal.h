@@ -126,6 +126,8 @@ void net_rules_init(struct berth_engine *e);
 /* Whether C is on a user-defined network, so that its resolv.conf names
  * the embedded DNS (127.0.0.11). */
 bool net_uses_resolver(struct berth_engine *e, const struct container *c);
+/* After a rename from OLD (with its '/'): C's DNS names follow. */
+void net_renamed(struct container *c, const char *old);
 struct berth_strbuf;
 /* /etc/hosts lines of C's --link targets on the default bridge ("ip alias
  * id12 name"), as docker writes them; on user-defined networks links are

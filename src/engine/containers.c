@@ -1338,9 +1338,11 @@ int berth_engine_container_rename(struct berth_engine *e, const char *name, cons
 		return -1;
 	old = c->name;
 	c->name = steal_pointer(&n);
+	net_renamed(c, old);
 	if (cont_save(e, c, err) < 0) {
 		n = c->name;
 		c->name = steal_pointer(&old);
+		net_renamed(c, n);
 		return -1;
 	}
 	cont_event(e, c, "rename", json_pack("{s:s}", "oldName", old));

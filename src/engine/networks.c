@@ -964,6 +964,18 @@ void net_link_hosts(struct berth_engine *e, const struct container *c, struct be
 	}
 }
 
+void net_renamed(struct container *c, const char *old)
+{
+	const char *key;
+	json_t *ep, *v;
+	size_t i;
+
+	json_object_foreach (live_endpoints(c), key, ep)
+		json_array_foreach (json_object_get(ep, "DNSNames"), i, v)
+			if (strcmp(json_string_value(v) ?: "", old + 1) == 0)
+				json_string_set(v, c->name + 1);
+}
+
 bool net_uses_resolver(struct berth_engine *e, const struct container *c)
 {
 	const char *key;

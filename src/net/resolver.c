@@ -391,11 +391,9 @@ static ssize_t handle_query(struct owner *o, struct tcpconn *tc, const struct so
 	struct berth_dns_query q;
 	ssize_t n;
 
-	if (berth_dns_parse_query(msg, len, &q, NULL) < 0) {
-		/* FORMERR when at least the header can be echoed: no, a bad
-		 * packet gets nothing, as a container's garbage deserves */
+	/* a packet that is no well-formed query gets no answer */
+	if (berth_dns_parse_query(msg, len, &q, NULL) < 0)
 		return 0;
-	}
 	n = local_answer(o, &q, msg, len, out, cap);
 	if (n == 0)
 		forward(o, tc, sa, salen, msg, len);

@@ -284,3 +284,21 @@ A $(insp "$c" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
 	printf '%s\n' "$orig" >"$CONF"
 	start_env_daemon
 }
+
+@test "dns: a renamed container answers to its new name only" {
+	berth_only "queries 127.0.0.11 from inside the namespace with nsenter"
+	local net a b
+	net=$(nname)
+	dk network create "$net" >/dev/null
+	a=$(cname a)
+	b=$(cname b)
+	dk run -d --name "$a" --network "$net" busybox sleep 100 >/dev/null
+	dk run -d --name "$b" --network "$net" --dns 127.0.0.1 busybox sleep 100 >/dev/null
+	dk rename "$a" "$a-new"
+	track "$a-new"
+	run nsq "$b" query 127.0.0.11 "$a-new"
+	assert_contains "$output" "A $(insp "$a-new" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
+	run insp "$a-new" "{{json (index .NetworkSettings.Networks \"$net\").DNSNames}}"
+	assert_contains "$output" "\"$a-new\""
+	assert_not_contains "$output" "\"$a\""
+}
