@@ -226,6 +226,8 @@ static size_t put_name(uint8_t *p, size_t cap, const char *name)
 {
 	size_t n = 0, l;
 
+	if (*name == '\0') /* the root is no container's name */
+		return 0;
 	while (*name) {
 		const char *dot = strchr(name, '.');
 		l = dot ? (size_t)(dot - name) : strlen(name);

@@ -10,7 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -107,23 +107,27 @@ struct berth_resolver {
 
 /* --- upstreams ------------------------------------------------------------------------------ */
 
+/* A nameserver's address: strict dotted quads or IPv6, as inet_pton reads
+ * them (no "127.11" shorthands), port 53. */
 static int parse_server(const char *s, struct upstream *u)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV },
-			*res = NULL;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&u->sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&u->sa;
 
-	if (getaddrinfo(s, "53", &hints, &res) != 0 || res == NULL)
-		return -1;
-	if (res->ai_addrlen > sizeof(u->sa)) {
-		freeaddrinfo(res);
-		return -1;
+	memset(u, 0, sizeof(*u));
+	if (inet_pton(AF_INET, s, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(53);
+		u->len = sizeof(*v4);
+		return 0;
 	}
-	memcpy(&u->sa, res->ai_addr, res->ai_addrlen);
-	u->len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
+	if (inet_pton(AF_INET6, s, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(53);
+		u->len = sizeof(*v6);
+		return 0;
+	}
+	return -1;
 }
 
 size_t berth_resolver_host_servers(const char *text, char (*out)[46], size_t max)
@@ -144,8 +148,6 @@ size_t berth_resolver_host_servers(const char *text, char (*out)[46], size_t max
 			while (p < line + len && (*p == ' ' || *p == '\t'))
 				p++;
 			w = strcspn(p, " \t\r\n#;");
-			if (p + w > line + len)
-				w = (size_t)(line + len - p);
 			if (w > 0 && w < sizeof(buf)) {
 				memcpy(buf, p, w);
 				buf[w] = '\0';

@@ -3,12 +3,35 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The PTR answer and the reverse-name parse, as the resolver does for a
+ * parsed query; the cap (1 to 512) varies so TC and ENOSPC are reached. An
+ * address read back from QNAME must print as QNAME. */
+static void ptr_and_reverse(const struct berth_dns_query *q, const uint8_t *data, size_t size)
+{
+	uint8_t out[BERTH_DNS_UDP_MAX];
+	char name[BERTH_DNS_NAME_MAX + 1];
+	uint32_t a;
+	ssize_t n;
+
+	n = berth_dns_build_ptr_reply(q, data, size, "web.my-net", 600, out,
+				      sizeof(out) - (size & 0x1ff));
+	if (n > 0 && berth_dns_check_response(out, (size_t)n) != 0)
+		abort();
+	if (berth_dns_reverse_addr(q->qname, &a) == 0) {
+		snprintf(name, sizeof(name), "%u.%u.%u.%u.in-addr.arpa", a & 0xff, (a >> 8) & 0xff,
+			 (a >> 16) & 0xff, a >> 24);
+		if (strcmp(name, q->qname) != 0)
+			abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  sizeof(out) - (size & 0xff));
 		if (n > 0 && berth_dns_check_response(out, (size_t)n) != 0)
 			abort(); /* a reply of ours must pass our own check */
+		ptr_and_reverse(&q, data, size);
 		/* in place, as the resolver may do */
 		if (size <= sizeof(copy)) {
 			memcpy(copy, data, size);

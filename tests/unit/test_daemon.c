@@ -38,7 +38,7 @@ static void test_config_ok(void **state)
 	assert_int_equal(parse(&cfg,
 			       "{\"registry-mirrors\":[\"http://127.0.0.1:5000\"],"
 			       "\"insecure-registries\":[\"127.0.0.1:5000\"],\"debug\":true,"
-			       "\"labels\":[\"a=b\"],\"dns\":[\"1.1.1.1\"]}",
+			       "\"labels\":[\"a=b\"],\"dns\":[\"1.1.1.1\"],\"bip\":\"10.9.0.1/24\"}",
 			       &err),
 			 0);
 	assert_string_equal(cfg.engine.data_root, "/x");
@@ -46,7 +46,8 @@ static void test_config_ok(void **state)
 	assert_string_equal(cfg.log_level, "debug");
 	assert_int_equal(json_array_size(cfg.engine.registry_mirrors), 1);
 	assert_int_equal(json_array_size(cfg.ignored), 1);
-	assert_string_equal(json_string_value(json_array_get(cfg.ignored, 0)), "dns");
+	assert_string_equal(json_string_value(json_array_get(cfg.ignored, 0)), "bip");
+	assert_int_equal(json_array_size(cfg.engine.dns), 1);
 	assert_true(cfg.engine.live_restore);
 	berth_daemon_config_release(&cfg);
 }

@@ -598,16 +598,297 @@ static void test_ids_and_responses(void **state)
 	assert_int_equal(berth_dns_check_response(out, (size_t)n), -1);
 }
 
+/* `dig -x 1.2.3.4` without EDNS: a PTR query for 4.3.2.1.in-addr.arpa. */
+static void ptr_query(struct pkt *p, uint16_t type)
+{
+	query(p, 0x0100, "4.3.2.1.in-addr.arpa", type);
+}
+
+static void test_ptr_reply_layout(void **state)
+{
+	/* clang-format off */
+	static const uint8_t want[] = {
+		0xbe, 0xef, /* id */
+		0x81, 0x80, /* QR, RD copied, RA; NOERROR */
+		0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		1, '4', 1, '3', 1, '2', 1, '1', 7, 'i', 'n', '-', 'a', 'd', 'd', 'r',
+		4, 'a', 'r', 'p', 'a', 0, 0x00, 0x0c, 0x00, 0x01,
+		0xc0, 0x0c, /* the question's name */
+		0x00, 0x0c, 0x00, 0x01, /* PTR, IN */
+		0x00, 0x00, 0x02, 0x58, /* TTL 600 */
+		0x00, 0x0b, /* rdlength */
+		3, 'w', 'e', 'b', 5, 'm', 'y', 'n', 'e', 't', 0,
+	};
+	/* clang-format on */
+	struct berth_dns_query q;
+	struct pkt p;
+	uint8_t out[512];
+	ssize_t n;
+
+	(void)state;
+	ptr_query(&p, BERTH_DNS_TYPE_PTR);
+	parse_ok(p.b, p.n, &q);
+	assert_int_equal(q.question_len, 26);
+	memset(out, 0xaa, sizeof(out));
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, sizeof(out));
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(out[n], 0xaa);
+	assert_int_equal(berth_dns_check_response(out, (size_t)n), 0);
+
+	/* in place, over the query, and a one-label name */
+	memset(out, 0, sizeof(out));
+	memcpy(out, p.b, p.n);
+	n = berth_dns_build_ptr_reply(&q, out, p.n, "db", 0x01020304u, out, sizeof(out));
+	assert_int_equal(n, 38 + 12 + 4);
+	assert_memory_equal(out, want, 38);
+	assert_memory_equal(out + 38, "\xc0\x0c\x00\x0c\x00\x01\x01\x02\x03\x04\x00\x04\002db\000",
+			    16);
+}
+
+static void test_ptr_reply_edns_flags(void **state)
+{
+	struct berth_dns_query q;
+	struct pkt p;
+	uint8_t out[512];
+	ssize_t n;
+
+	(void)state;
+	/* CD copied, no RD asked; the OPT record is not echoed (ARCOUNT 0) */
+	query(&p, 0x0010, "4.3.2.1.in-addr.arpa", BERTH_DNS_TYPE_PTR);
+	p.b[11] = 1;
+	put8(&p, 0);
+	put16(&p, BERTH_DNS_TYPE_OPT);
+	put16(&p, 1232);
+	put16(&p, 0);
+	put16(&p, 0);
+	put16(&p, 0);
+	parse_ok(p.b, p.n, &q);
+	assert_true(q.edns);
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web", 60, out, sizeof(out));
+	assert_int_equal(n, 38 + 12 + 5);
+	assert_memory_equal(out, "\xbe\xef\x80\x90\x00\x01\x00\x01\x00\x00\x00\x00", 12);
+}
+
+static void test_ptr_reply_nodata(void **state)
+{
+	struct berth_dns_query q;
+	struct pkt p;
+	uint8_t out[512];
+	ssize_t n;
+
+	(void)state;
+	/* an A question for the same name: the header and question only */
+	ptr_query(&p, BERTH_DNS_TYPE_A);
+	parse_ok(p.b, p.n, &q);
+	memset(out, 0xaa, sizeof(out));
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, sizeof(out));
+	assert_int_equal(n, 38);
+	assert_memory_equal(out, "\xbe\xef\x81\x80\x00\x01\x00\x00\x00\x00\x00\x00", 12);
+	assert_memory_equal(out + 12, p.b + 12, 26);
+	assert_int_equal(out[n], 0xaa);
+	/* AAAA on a container name */
+	query(&p, 0x0100, "web", BERTH_DNS_TYPE_AAAA);
+	parse_ok(p.b, p.n, &q);
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, sizeof(out));
+	assert_int_equal(n, 12 + 9);
+	assert_int_equal(out[7], 0);
+	/* PTR outside class IN */
+	ptr_query(&p, BERTH_DNS_TYPE_PTR);
+	p.b[p.n - 1] = 3; /* CH */
+	parse_ok(p.b, p.n, &q);
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, sizeof(out));
+	assert_int_equal(n, 38);
+	assert_int_equal(out[3], 0x80);
+	assert_int_equal(out[7], 0);
+}
+
+static void test_ptr_reply_truncation(void **state)
+{
+	struct berth_dns_query q;
+	struct pkt p;
+	uint8_t out[512];
+	ssize_t n;
+
+	(void)state;
+	ptr_query(&p, BERTH_DNS_TYPE_PTR);
+	parse_ok(p.b, p.n, &q);
+	/* exactly enough: 38 + 12 + 11 */
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, 61);
+	assert_int_equal(n, 61);
+	assert_int_equal(out[2], 0x81);
+	assert_int_equal(out[7], 1);
+	/* one byte short: TC, no answer, nothing past the question */
+	memset(out, 0xaa, sizeof(out));
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, 60);
+	assert_int_equal(n, 38);
+	assert_int_equal(out[2], 0x83); /* QR, TC, RD */
+	assert_int_equal(out[3], 0x80);
+	assert_int_equal(out[6], 0);
+	assert_int_equal(out[7], 0);
+	assert_int_equal(out[38], 0xaa);
+	assert_int_equal(berth_dns_check_response(out, (size_t)n), 0);
+	/* room for the question only */
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, 38);
+	assert_int_equal(n, 38);
+	assert_int_equal(out[2], 0x83);
+	/* not even that: ENOSPC, nothing written */
+	memset(out, 0xaa, sizeof(out));
+	errno = 0;
+	assert_int_equal(berth_dns_build_ptr_reply(&q, p.b, p.n, "web.mynet", 600, out, 37), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(out[0], 0xaa);
+}
+
+/* NAME refused with EINVAL, and nothing written. */
+static void ptr_bad_name(const struct berth_dns_query *q, const struct pkt *p, const char *name)
+{
+	uint8_t out[512];
+
+	memset(out, 0xaa, sizeof(out));
+	errno = 0;
+	if (berth_dns_build_ptr_reply(q, p->b, p->n, name, 600, out, sizeof(out)) != -1)
+		fail_msg("`%s` accepted", name ? name : "(null)");
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(out[0], 0xaa);
+}
+
+static void test_ptr_reply_bad_names(void **state)
+{
+	char name[300];
+	struct berth_dns_query q;
+	struct pkt p;
+	uint8_t out[512];
+	ssize_t n;
+
+	(void)state;
+	ptr_query(&p, BERTH_DNS_TYPE_PTR);
+	parse_ok(p.b, p.n, &q);
+	ptr_bad_name(&q, &p, NULL);
+	ptr_bad_name(&q, &p, "a..b");
+	ptr_bad_name(&q, &p, "web.mynet.");
+	ptr_bad_name(&q, &p, ".web");
+	ptr_bad_name(&q, &p, ".");
+	/* a label of 64 bytes; 63 is fine */
+	memset(name, 'x', 64);
+	name[64] = '\0';
+	ptr_bad_name(&q, &p, name);
+	name[63] = '\0';
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, name, 600, out, sizeof(out));
+	assert_int_equal(n, 38 + 12 + 65);
+	assert_int_equal(out[38 + 11], 65);
+	assert_int_equal(out[38 + 12], 63);
+	/* 63.63.63.61 is 253 characters (255 on the wire); 63.63.63.62 too long */
+	memset(name, 'a', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	n = berth_dns_build_ptr_reply(&q, p.b, p.n, name, 600, out, sizeof(out));
+	assert_int_equal(n, 38 + 12 + 255);
+	assert_int_equal(out[38 + 10], 0);
+	assert_int_equal(out[38 + 11], 255);
+	assert_int_equal(out[n - 1], 0);
+	assert_int_equal(berth_dns_check_response(out, (size_t)n), 0);
+	name[253] = 'a';
+	name[254] = '\0';
+	ptr_bad_name(&q, &p, name);
+	/* a bad query is refused as by berth_dns_build_reply */
+	errno = 0;
+	assert_int_equal(berth_dns_build_ptr_reply(NULL, p.b, p.n, "web", 600, out, sizeof(out)),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(berth_dns_build_ptr_reply(&q, p.b, 20, "web", 600, out, sizeof(out)), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_reverse_addr(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t addr;
+	} good[] = {
+		{ "4.3.2.1.in-addr.arpa", 0x01020304u },
+		{ "2.0.18.172.in-addr.arpa", 0xac120002u },
+		{ "0.0.0.0.in-addr.arpa", 0 },
+		{ "255.255.255.255.in-addr.arpa", 0xffffffffu },
+		{ "10.200.0.100.in-addr.arpa", 0x6400c80au },
+	};
+	static const char *const bad[] = {
+		"01.2.3.4.in-addr.arpa",
+		"1.2.3.00.in-addr.arpa",
+		"1.2.003.4.in-addr.arpa",
+		"256.2.3.4.in-addr.arpa",
+		"1.2.3.999.in-addr.arpa",
+		"1000.2.3.4.in-addr.arpa",
+		"1.2.3.in-addr.arpa",
+		"5.4.3.2.1.in-addr.arpa",
+		"1..3.4.in-addr.arpa",
+		".2.3.4.in-addr.arpa",
+		"1.2.3..in-addr.arpa",
+		"4.3.2.1.ip6.arpa",
+		"4.3.2.1.in-addr.arpa.x",
+		"4.3.2.1.in-addr.arpa.",
+		"4.3.2.1.in-addr.arp",
+		"4.3.2.1.xin-addr.arpa",
+		"4.3.2.1in-addr.arpa",
+		"4.3.2.1.IN-ADDR.ARPA",
+		"a.b.c.d.in-addr.arpa",
+		"4.3.2.1x.in-addr.arpa",
+		"-4.3.2.1.in-addr.arpa",
+		"+4.3.2.1.in-addr.arpa",
+		" 4.3.2.1.in-addr.arpa",
+		"0x4.3.2.1.in-addr.arpa",
+		"4.3.2.1.0.in-addr.arpa",
+		"in-addr.arpa",
+		".in-addr.arpa",
+		"",
+		"garbage",
+		"web.mynet",
+	};
+	struct berth_dns_query q;
+	struct pkt p;
+	uint32_t a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		a = 0xdeadbeefu;
+		if (berth_dns_reverse_addr(good[i].name, &a) != 0)
+			fail_msg("`%s` refused", good[i].name);
+		assert_int_equal(a, good[i].addr);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (berth_dns_reverse_addr(bad[i], &a) != -1)
+			fail_msg("`%s` accepted", bad[i]);
+	/* a qname as parsed: the wire's upper case is folded */
+	query(&p, 0x0100, "4.3.2.1.IN-ADDR.Arpa", BERTH_DNS_TYPE_PTR);
+	parse_ok(p.b, p.n, &q);
+	assert_int_equal(berth_dns_reverse_addr(q.qname, &a), 0);
+	assert_int_equal(a, 0x01020304u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_dig),      cmocka_unit_test(test_case_folding),
-		cmocka_unit_test(test_name_limits),    cmocka_unit_test(test_bad_labels),
-		cmocka_unit_test(test_truncated),      cmocka_unit_test(test_compression_pointer),
-		cmocka_unit_test(test_header_rejects), cmocka_unit_test(test_reply_layout),
-		cmocka_unit_test(test_reply_flags),    cmocka_unit_test(test_nxdomain),
-		cmocka_unit_test(test_nodata_aaaa),    cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_reply_bad_args), cmocka_unit_test(test_ids_and_responses),
+		cmocka_unit_test(test_parse_dig),
+		cmocka_unit_test(test_case_folding),
+		cmocka_unit_test(test_name_limits),
+		cmocka_unit_test(test_bad_labels),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_compression_pointer),
+		cmocka_unit_test(test_header_rejects),
+		cmocka_unit_test(test_reply_layout),
+		cmocka_unit_test(test_reply_flags),
+		cmocka_unit_test(test_nxdomain),
+		cmocka_unit_test(test_nodata_aaaa),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_reply_bad_args),
+		cmocka_unit_test(test_ids_and_responses),
+		cmocka_unit_test(test_ptr_reply_layout),
+		cmocka_unit_test(test_ptr_reply_edns_flags),
+		cmocka_unit_test(test_ptr_reply_nodata),
+		cmocka_unit_test(test_ptr_reply_truncation),
+		cmocka_unit_test(test_ptr_reply_bad_names),
+		cmocka_unit_test(test_reverse_addr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
