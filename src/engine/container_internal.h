@@ -62,6 +62,8 @@ struct container {
 	json_t *prep_net; /* the links made by a prepared start, until its go */
 	int *port_fds;
 	size_t n_port_fds;
+	struct berth_proxy **proxies; /* IPv6 relays of its ports (net/proxy.h) */
+	size_t n_proxies;
 	/* the running container's mount namespace, held so that its teardown
 	 * (an RCU grace period) runs on the cleanup thread instead of before
 	 * the kernel reports the exit; -1 when not held */

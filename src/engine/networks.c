@@ -26,6 +26,7 @@
 #include "net/ipam.h"
 #include "net/netlink.h"
 #include "net/nft.h"
+#include "net/proxy.h"
 #include "net/resolver.h"
 
 #define DEFAULT_BRIDGE	"berth0"
@@ -444,6 +445,36 @@ static void release_ports(struct container *c)
 	free(c->port_fds);
 	c->port_fds = NULL;
 	c->n_port_fds = 0;
+	for (i = 0; i < c->n_proxies; i++)
+		berth_proxy_free(c->proxies[i]);
+	free(c->proxies);
+	c->proxies = NULL;
+	c->n_proxies = 0;
+}
+
+/* The IPv6 side of a TCP port published on every address: a relay on
+ * [::]:PORT (net/proxy.h), listed as docker lists docker-proxy's. A host
+ * without IPv6 has none. EXPLICIT: a port the user chose, which must be
+ * free on IPv6 too; a random one that is taken there is left IPv4-only. */
+static int publish_v6(struct berth_loop *loop, struct container *c, uint16_t port,
+		      uint32_t ctr_ip, uint16_t ctr_port, bool explicit, berth_error_t *err)
+{
+	berth_error_t e2 = NULL;
+	uint16_t bound = 0;
+	struct berth_proxy *p = berth_proxy_new(loop, port, ctr_ip, ctr_port, &bound, &e2);
+
+	if (p == NULL) {
+		int code = berth_error_code(e2);
+		if (code == EAFNOSUPPORT || (code == EEXIST && !explicit)) {
+			berth_error_release(&e2);
+			return 0;
+		}
+		*err = e2;
+		return -1;
+	}
+	c->proxies = xrealloc(c->proxies, sizeof(*c->proxies) * (c->n_proxies + 1));
+	c->proxies[c->n_proxies++] = p;
+	return 1;
 }
 
 /* "80/tcp" → 80, udp. */
@@ -490,8 +521,8 @@ static json_t *wanted_bindings(const struct container *c)
 
 /* Reserves C's ports and fills PORTS (NetworkSettings.Ports) and MODEL
  * entries; on failure releases what it took. */
-static int publish(struct container *c, const char *bridge, uint32_t ctr_ip, json_t *ports,
-		   berth_error_t *err)
+static int publish(struct berth_loop *loop, struct container *c, const char *bridge,
+		   uint32_t ctr_ip, json_t *ports, berth_error_t *err)
 {
 	json_t *want = wanted_bindings(c), *v, *b;
 	const json_t *exposed = json_object_get(c->request, "ExposedPorts");
@@ -564,6 +595,22 @@ static int publish(struct container *c, const char *bridge, uint32_t ctr_ip, jso
 							      portbuf, "Bridge", bridge, "CtrIp",
 							      (int)ctr_ip, "CtrPort", (int)cport,
 							      "Udp", udp));
+			if (!udp && ip == 0) {
+				int r = publish_v6(loop, c, bound, ctr_ip, cport,
+						   hport && *hport && strcmp(hport, "0") != 0, err);
+				if (r < 0) {
+					json_decref(list);
+					json_decref(want);
+					release_ports(c);
+					return -1;
+				}
+				if (r > 0)
+					json_array_append_new(
+					    list, json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:b}", "HostIp",
+							    "::", "HostPort", portbuf, "Bridge", bridge,
+							    "CtrIp", (int)ctr_ip, "CtrPort", (int)cport,
+							    "Udp", false, "Proxy", true));
+			}
 		}
 		json_object_set_new(ports, norm, list);
 	}
@@ -609,6 +656,8 @@ static int apply_rules(struct berth_engine *e, berth_error_t *err)
 		json_object_foreach (json_object_get(c->net, "Ports"), key, list) {
 			json_array_foreach (list, i, b) {
 				uint32_t hip = 0;
+				if (json_is_true(json_object_get(b, "Proxy")))
+					continue; /* IPv6: relayed by the daemon */
 				(void)berth_ipam_parse_addr(
 				    json_string_value(json_object_get(b, "HostIp")), &hip, NULL);
 				ports = xrealloc(ports, sizeof(*ports) * (np + 1));
@@ -1140,7 +1189,7 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 		uint32_t addr = 0;
 		(void)berth_ipam_parse_addr(json_string_value(json_object_get(ep, "IPAddress")),
 					    &addr, NULL);
-		if (publish(c, json_string_value(json_object_get(ep, "Bridge")), addr,
+		if (publish(e->loop, c, json_string_value(json_object_get(ep, "Bridge")), addr,
 			    json_object_get(state, "Ports"), err) < 0)
 			goto fail;
 		break;
@@ -1183,18 +1232,26 @@ void net_adopt(struct berth_engine *e, struct container *c)
 	json_t *list, *b;
 	size_t i;
 
-	(void)e;
 	json_object_foreach (json_object_get(c->net, "Ports"), key, list) {
 		json_array_foreach (list, i, b) {
 			uint32_t ip = 0;
-			uint16_t bound = 0;
+			uint16_t bound = 0, hp;
 			berth_error_t err = NULL;
 			int fd;
+			hp = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")) ?: "0");
+			if (json_is_true(json_object_get(b, "Proxy"))) {
+				if (publish_v6(e->loop, c, hp,
+					       (uint32_t)json_integer_value(json_object_get(b, "CtrIp")),
+					       (uint16_t)json_integer_value(json_object_get(b, "CtrPort")),
+					       true, &err) < 0) {
+					berth_log_warn("container %s: %s", c->id, err->msg);
+					berth_error_release(&err);
+				}
+				continue;
+			}
 			(void)berth_ipam_parse_addr(json_string_value(json_object_get(b, "HostIp")),
 						    &ip, NULL);
-			fd = reserve_port(json_is_true(json_object_get(b, "Udp")), ip,
-					  (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")) ?: "0"),
-					  &bound, &err);
+			fd = reserve_port(json_is_true(json_object_get(b, "Udp")), ip, hp, &bound, &err);
 			if (fd < 0) {
 				berth_log_warn("container %s: %s", c->id, err->msg);
 				berth_error_release(&err);

@@ -315,3 +315,32 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	[ "$status" -ne 0 ] || { echo "joined a stopped container" >&2; return 1; }
 	assert_contains "$output" "cannot join network of a non running container"
 }
+
+@test "ports: a port published on every address also answers on [::1], listed as [::] as docker lists it" {
+	ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128' || skip "this host has no IPv6 loopback"
+	local n p
+	ensure_image nginx
+	n=$(cname)
+	p=$(free_port)
+	dk run -d --name "$n" -p "$p:80" nginx >/dev/null
+	run dk port "$n" 80/tcp
+	assert_contains "$output" "0.0.0.0:$p"
+	assert_contains "$output" "[::]:$p"
+	assert_eq "$(insp "$n" '{{json .NetworkSettings.Ports}}')" \
+		"{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$p\"},{\"HostIp\":\"::\",\"HostPort\":\"$p\"}]}"
+	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -g -o /dev/null -w '%{http_code}' 'http://[::1]:$p/')\" = 200 ]" ||
+		{ echo "nginx does not answer on [::1]:$p" >&2; return 1; }
+	# a port bound to one IPv4 address has no IPv6 side
+	local n2 p2
+	n2=$(cname v4)
+	p2=$(free_port)
+	dk run -d --name "$n2" -p "127.0.0.1:$p2:80" nginx >/dev/null
+	assert_eq "$(insp "$n2" '{{json .NetworkSettings.Ports}}')" \
+		"{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$p2\"}]}"
+	if is_peer; then return 0; fi
+	kill_daemon_hard
+	start_env_daemon
+	assert_eq "$(curl -s -m 5 -g -o /dev/null -w '%{http_code}' "http://[::1]:$p/")" 200 "[::1] after a restart"
+	dk rm -f "$n" >/dev/null
+	assert_eq "$(curl -s -m 5 -g -o /dev/null -w '%{http_code}' "http://[::1]:$p/" || true)" 000 "[::1] after rm"
+}
