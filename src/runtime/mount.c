@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -339,6 +340,60 @@ static bool new_api_missing(berth_error_t *err)
 
 /* ------------------------------------------------------------ spec mounts */
 
+#define PROC_ROOT_INO 1
+
+/* The procfs files lxcfs emulates: a bind may go there (runc's list). */
+static const char *const lxcfs_paths[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",		    "/proc/stat",
+	"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg",		    "/proc/slabinfo",
+	"/proc/sys/kernel/ns_last_pid",	    "/proc/sys/fs/binfmt_misc",
+};
+
+static bool same_inode(int rootfd, const char *path, const struct stat *st)
+{
+	cleanup_close int fd = open_in_root_raw(rootfd, path, O_PATH);
+	struct stat o;
+
+	return fd >= 0 && fstat(fd, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/* runc's checkProcMount (CVE-2019-19921, CVE-2023-27561): over /proc goes
+ * only a procfs (a fresh one, or a bind of a procfs root), and inside it
+ * only the files lxcfs emulates. TFD is where the destination resolved,
+ * so that a symlink in the image cannot hide /proc behind another name. */
+static int check_proc_dest(struct rootfs *r, const struct berth_spec_mount *m, int tfd,
+			   berth_error_t *err)
+{
+	struct statfs sf, ssf;
+	struct stat st, sst;
+	size_t i;
+
+	if (fstatfs(tfd, &sf) < 0 || fstat(tfd, &st) < 0)
+		return berth_make_error(err, errno, "stat `%s`: %s", m->destination,
+					strerror(errno));
+	/* /proc itself, a procfs yet or not (a mount there replaced it) */
+	if (same_inode(r->rootfd, "/proc", &st)) {
+		if (!m->bind && strcmp(m->type, "proc") == 0)
+			return 0;
+		if (m->bind && statfs(m->source, &ssf) == 0 && ssf.f_type == PROC_SUPER_MAGIC &&
+		    stat(m->source, &sst) == 0 && sst.st_ino == PROC_ROOT_INO)
+			return 0;
+		return berth_make_error(err, EPERM,
+					"mount destination %s: \"/proc\" cannot be mounted because "
+					"it is not of type proc",
+					m->destination);
+	}
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	for (i = 0; i < BERTH_ARRAY_SIZE(lxcfs_paths); i++)
+		if (same_inode(r->rootfd, lxcfs_paths[i], &st))
+			return 0;
+	return berth_make_error(err, EPERM,
+				"mount destination %s: it cannot be mounted because it is inside "
+				"/proc",
+				m->destination);
+}
+
 static int do_bind(struct rootfs *r, const struct berth_spec_mount *m, berth_error_t *err)
 {
 	cleanup_close int tfd = -1;
@@ -348,7 +403,7 @@ static int do_bind(struct rootfs *r, const struct berth_spec_mount *m, berth_err
 		return berth_make_error(err, errno, "bind source `%s`: %s", m->source,
 					strerror(errno));
 	tfd = ensure_path(r->rootfd, m->destination, S_ISDIR(st.st_mode), 0, err);
-	if (tfd < 0)
+	if (tfd < 0 || check_proc_dest(r, m, tfd, err) < 0)
 		return -1;
 	if (bind_tree(AT_FDCWD, m->source, tfd, m->recursive, m->flags, m->clear, m->propagation,
 		      m->destination, err) == 0)
@@ -452,7 +507,7 @@ static int do_mount(struct rootfs *r, const struct berth_spec_mount *m, berth_er
 	if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		return do_cgroup(r, m, err);
 	tfd = ensure_path(r->rootfd, m->destination, true, 0, err);
-	if (tfd < 0)
+	if (tfd < 0 || check_proc_dest(r, m, tfd, err) < 0)
 		return -1;
 	if (mount_at_fd(src, tfd, m->type, m->flags, m->data, m->destination, err) < 0)
 		return -1;
