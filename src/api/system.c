@@ -183,15 +183,7 @@ void api_not_implemented(struct berth_http_req *req, void *ctx)
 			       berth_http_req_method(req), berth_http_req_path(req));
 }
 
-/* Until volumes exist in berth, none can be found:
- * `docker inspect` probes each type and moves on only on a 404. */
 void api_no_such_container(struct berth_http_req *req, void *ctx)
 {
 	berth_http_reply_error(req, 404, "No such container: %s", berth_http_req_param(req, "id"));
-}
-
-void api_no_such_volume(struct berth_http_req *req, void *ctx)
-{
-	berth_http_reply_error(req, 404, "get %s: no such volume",
-			       berth_http_req_param(req, "name"));
 }

@@ -439,6 +439,25 @@ static int mount_field(json_t *m, const char *key, const char *val, bool has_val
 		json_object_set_new(m, "Consistency", json_string(val));
 	else if (strcmp(key, "bind-propagation") == 0)
 		json_object_set_new(sub_object(m, "BindOptions"), "Propagation", json_string(val));
+	else if (strcmp(key, "bind-create-mountpoint") == 0) {
+		if (has_val && !parse_bool_word(val, &b))
+			return berth_make_error(err, EINVAL, "invalid value for %s: %s", key, val);
+		json_object_set_new(sub_object(m, "BindOptions"), "CreateMountpoint", json_boolean(b));
+	} else if (strcmp(key, "volume-driver") == 0)
+		json_object_set_new(sub_object(sub_object(m, "VolumeOptions"), "DriverConfig"), "Name",
+				    json_string(val));
+	else if (strcmp(key, "volume-label") == 0 || strcmp(key, "volume-opt") == 0) {
+		const char *eq = strchr(val, '=');
+		cleanup_free char *k = eq ? xstrndup(val, (size_t)(eq - val)) : xstrdup(val);
+		json_t *vo = sub_object(m, "VolumeOptions");
+		json_t *dst = strcmp(key, "volume-label") == 0
+				  ? sub_object(vo, "Labels")
+				  : sub_object(sub_object(vo, "DriverConfig"), "Options");
+		if (strcmp(key, "volume-opt") == 0 && eq == NULL)
+			return berth_make_error(err, EINVAL,
+						"invalid value for volume-opt: %s", val);
+		json_object_set_new(dst, k, json_string(eq ? eq + 1 : ""));
+	}
 	else if (strcmp(key, "volume-nocopy") == 0) {
 		if (has_val && !parse_bool_word(val, &b))
 			return berth_make_error(err, EINVAL, "invalid value for volume-nocopy: %s",
@@ -489,7 +508,7 @@ static int parse_mount(const char *spec, json_t **out, berth_error_t *err)
 		if (eq)
 			*eq = '\0';
 		if (eq == NULL && strcmp(f, "readonly") && strcmp(f, "ro") &&
-		    strcmp(f, "volume-nocopy"))
+		    strcmp(f, "volume-nocopy") && strcmp(f, "bind-create-mountpoint"))
 			return berth_make_error(err, EINVAL,
 						"invalid field '%s' must be a key=value pair", f);
 		for (char *p = f; *p; p++)

@@ -87,5 +87,7 @@ extern const struct berth_command berth_cmd_network_inspect;
 extern const struct berth_command berth_cmd_network_ls;
 extern const struct berth_command berth_cmd_network_prune;
 extern const struct berth_command berth_cmd_network_rm;
+/* volumes: the `berth volume` group (cmd_volume.c) */
+extern const struct berth_command berth_cmd_volume;
 
 #endif

@@ -49,6 +49,7 @@ static const struct berth_command *const commands[] = {
 	&berth_cmd_run,	      &berth_cmd_exec,	 &berth_cmd_ps,	     &berth_cmd_pull,
 	&berth_cmd_push,      &berth_cmd_images, &berth_cmd_version, &berth_cmd_info,
 	&berth_cmd_container, &berth_cmd_image,	 &berth_cmd_network, &berth_cmd_system,
+	&berth_cmd_volume,
 	&berth_cmd_attach,    &berth_cmd_cp,	 &berth_cmd_create,  &daemon_command,
 	&berth_cmd_diff,      &berth_cmd_events, &berth_cmd_export,  &berth_cmd_history,
 	&berth_cmd_inspect,   &berth_cmd_kill,	 &berth_cmd_load,    &berth_cmd_logs,

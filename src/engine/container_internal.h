@@ -37,6 +37,7 @@ struct container {
 	json_t *request;       /* owned: the create body (Config fields + HostConfig) */
 	json_t *image_config;  /* owned: the image config's "config" object, or null */
 	json_t *layers;	       /* owned: the image's chain IDs, bottom first */
+	json_t *mounts;	       /* owned: its mount records (engine/mounts.h), resolved at create */
 	char *dir;	       /* owned: <data-root>/containers/<id> */
 	/* owned: <exec-root>/containers/<id>, what lives while the host is up:
 	 * the bundle (config.json, FIFOs), the hosts files, monitor.json,
@@ -84,6 +85,7 @@ struct container {
 	pthread_t cleanup_thread; /* joined by crun_cleanup_wait */
 	int fs_users;		/* archive jobs using the rootfs (carchive.c): no unmount */
 	bool removing;		/* rm after exit (AutoRemove) */
+	bool remove_volumes;	/* its removal takes its anonymous volumes (rm -v) */
 	struct cwaiter *waiters;
 	struct cstop *stops;
 	struct cattach *attaches;

@@ -25,6 +25,7 @@
 #include "engine/container_internal.h"
 #include "engine/images.h"
 #include "engine/ocispec.h"
+#include "engine/volume_internal.h"
 #include "image/pull.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -233,10 +234,10 @@ static json_t *state_doc(const struct container *c)
 
 int cont_save(struct berth_engine *e, struct container *c, berth_error_t *err)
 {
-	json_t *doc = json_pack("{s:O, s:s, s:s, s:O, s:O, s:o, s:O?}", "Request", c->request,
+	json_t *doc = json_pack("{s:O, s:s, s:s, s:O, s:O, s:o, s:O?, s:O?}", "Request", c->request,
 				"ImageID", c->image_id, "ImageName", c->image_name, "ImageConfig",
 				c->image_config ? c->image_config : json_null(), "Layers",
-				c->layers, "State", state_doc(c), "Net", c->net);
+				c->layers, "State", state_doc(c), "Net", c->net, "Mounts", c->mounts);
 	cleanup_free char *text = json_dumps(doc, JSON_COMPACT);
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -281,6 +282,7 @@ static void cont_free(struct container *c)
 	json_decref(c->request);
 	json_decref(c->image_config);
 	json_decref(c->layers);
+	json_decref(c->mounts);
 	free(c->dir);
 	free(c->rtdir);
 	free(c->error);
@@ -343,6 +345,8 @@ static struct container *cont_from_row(struct berth_engine *e, sqlite3_stmt *st)
 	}
 	if (json_is_object(json_object_get(doc, "Net")))
 		c->net = json_incref(json_object_get(doc, "Net"));
+	if (json_is_array(json_object_get(doc, "Mounts")))
+		c->mounts = json_incref(json_object_get(doc, "Mounts"));
 	s = json_object_get(doc, "State");
 	c->status = status_parse(json_string_value(json_object_get(s, "Status")));
 	c->oom_killed = json_is_true(json_object_get(s, "OOMKilled"));
@@ -706,7 +710,6 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 	const char *policy = json_string_value(json_object_get(rp, "Name"));
 	const char *log_type =
 	    json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
-	const json_t *binds = json_object_get(hc, "Binds"), *mounts = json_object_get(hc, "Mounts");
 	json_int_t max_retry = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
 
 	if (!json_is_object(body))
@@ -729,9 +732,6 @@ static int check_request(const json_t *body, const json_t *hc, berth_error_t *er
 					"log driver \"%s\" is not implemented: berth has json-file "
 					"and none",
 					log_type);
-	if (json_array_size(binds) > 0 || json_array_size(mounts) > 0)
-		return berth_make_error(err, ENOSYS,
-					"volumes and bind mounts are not implemented yet");
 	return 0;
 }
 
@@ -820,6 +820,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 {
 	cleanup_free char *slash_name = NULL, *image_id = NULL;
 	json_t *image_cfg = NULL, *layers = NULL, *args, *warnings = json_array(), *req, *cfg;
+	json_t *mounts = NULL;
 	const char *image = json_string_value(json_object_get(body, "Image"));
 	struct container *c;
 	int ret;
@@ -859,6 +860,11 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 				 "Minimum memory limit allowed is 6MB");
 		goto fail;
 	}
+	/* last of the checks: it makes the volumes the mounts name */
+	if (vol_resolve_mounts(e, req, json_object_get(image_cfg, "config"), &mounts, err) < 0) {
+		json_decref(req);
+		goto fail;
+	}
 
 	c = xzalloc(sizeof(*c));
 	cont_random_id(c->id);
@@ -877,6 +883,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 		c->image_config = NULL;
 	}
 	c->layers = steal_pointer(&layers);
+	c->mounts = steal_pointer(&mounts);
 	c->status = CS_CREATED;
 	/* the merged Config is what later reads (inspect, start) use */
 	cfg = merged_config(c);
@@ -906,6 +913,7 @@ json_t *berth_engine_container_create(struct berth_engine *e, const char *name, 
 			(void)berth_fs_remove_at_raw(dfd, c->id);
 		if (rfd >= 0)
 			(void)berth_fs_remove_at_raw(rfd, c->id);
+		vol_undo_new(e, c->mounts);
 		cont_free(c);
 		goto fail;
 	}
@@ -920,6 +928,7 @@ fail:
 	json_decref(image_cfg);
 	json_decref(layers);
 	json_decref(warnings);
+	json_decref(mounts);
 	return NULL;
 }
 
@@ -1051,7 +1060,7 @@ json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name,
 		json_array_remove(args, 0);
 	log = xasprintf("%s/%s-json.log", c->dir, c->id);
 	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:s, "
-		      "s:s, s:s, s:o, s:O, s:o, s:[], s:o, s:o}",
+		      "s:s, s:s, s:o, s:O, s:o, s:o, s:o, s:o}",
 		      "Id", c->id, "Created",
 		      berth_time_format_rfc3339nano(c->created_ns, created, sizeof(created)), "Path",
 		      json_array_size(cmd) ? json_string_value(json_array_get(cmd, 0)) : "", "Args",
@@ -1061,7 +1070,7 @@ json_t *berth_engine_container_inspect(struct berth_engine *e, const char *name,
 		      "RestartCount", c->restart_count, "Driver", "overlay2", "Platform", "linux",
 		      "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
 		      cexec_ids(e, c), "HostConfig", cont_hc(c), "GraphDriver", graph_driver(e, c), "Mounts",
-		      "Config", config_json(c), "NetworkSettings", network_settings(e, c));
+		      vol_mounts_view(c), "Config", config_json(c), "NetworkSettings", network_settings(e, c));
 	json_decref(cmd);
 	if (size)
 		add_sizes(e, c, j);
@@ -1123,12 +1132,12 @@ static json_t *summary(struct berth_engine *e, const struct container *c, bool s
 	const char *m = net_mode(c);
 
 	j = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:o, s:O, s:s, s:s, s:{s:s}, s:{s:o}, "
-		      "s:[]}",
+		      "s:o}",
 		      "Id", c->id, "Names", c->name, "Image", c->image_name, "ImageID", c->image_id,
 		      "Command", cmd, "Created", (json_int_t)(c->created_ns / 1000000000LL),
 		      "Ports", net_ports_summary(c), "Labels", json_object_get(c->request, "Labels"), "State",
 		      cont_status_name(c->status), "Status", st, "HostConfig", "NetworkMode", m,
-		      "NetworkSettings", "Networks", nets, "Mounts");
+		      "NetworkSettings", "Networks", nets, "Mounts", vol_mounts_view(c));
 	if (size)
 		add_sizes(e, c, j);
 	return j;
@@ -1208,9 +1217,17 @@ static bool filter_match(struct berth_engine *e, const struct container *c,
 	    !berth_filters_match(f, "network", strcmp(net_mode(c), "default") == 0 ? "bridge"
 										 : net_mode(c)))
 		return false;
-	if (berth_filters_count(f, "volume") > 0 || berth_filters_count(f, "publish") > 0 ||
-	    berth_filters_count(f, "expose") > 0 || berth_filters_count(f, "health") > 0)
-		return false; /* nothing has volumes, ports or health checks yet */
+	if (berth_filters_count(f, "volume") > 0) {
+		size_t i, n = berth_filters_count(f, "volume");
+		bool hit = false;
+		for (i = 0; i < n && !hit; i++)
+			hit = vol_container_mounts(c, berth_filters_value(f, "volume", i));
+		if (!hit)
+			return false;
+	}
+	if (berth_filters_count(f, "publish") > 0 || berth_filters_count(f, "expose") > 0 ||
+	    berth_filters_count(f, "health") > 0)
+		return false; /* nothing has ports or health checks yet */
 	if (berth_filters_count(f, "is-task") > 0 && !berth_filters_match(f, "is-task", "false"))
 		return false;
 	return true;
@@ -1450,6 +1467,10 @@ int cont_destroy(struct berth_engine *e, struct container *c, berth_error_t *err
 			break;
 		}
 	cont_event(e, c, "destroy", NULL);
+	/* as docker: rm -v and --rm take the anonymous volumes along */
+	vol_container_removed(e, c,
+			      c->remove_volumes ||
+				  json_is_true(json_object_get(cont_hc(c), "AutoRemove")));
 	cexec_container_gone(e, c);
 	crun_wake_waiters(e, c, true);
 	cio_release(e, c);
@@ -1464,7 +1485,6 @@ int berth_engine_container_remove(struct berth_engine *e, const char *name, bool
 {
 	struct container *c = cont_find(e, name, err);
 
-	(void)volumes; /* no volumes yet */
 	if (c == NULL)
 		return -1;
 	if (c->status == CS_REMOVING || c->removing)
@@ -1478,8 +1498,10 @@ int berth_engine_container_remove(struct berth_engine *e, const char *name, bool
 			    "before removing or force remove",
 			    c->name, c->status == CS_PAUSED ? "paused" : "running");
 		/* force: SIGKILL; the removal happens when the exit is seen */
+		c->remove_volumes = volumes;
 		return crun_kill_remove(e, c, done, data, err);
 	}
+	c->remove_volumes = volumes;
 	return cont_destroy(e, c, err);
 }
 

@@ -35,6 +35,7 @@
 #include "base/xalloc.h"
 #include "engine/container_internal.h"
 #include "engine/ocispec.h"
+#include "engine/volume_internal.h"
 #include "net/ipam.h"
 #include "net/resolver.h"
 #include "runtime/linux/cgroup.h"
@@ -847,6 +848,11 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 	for (i = 0; i < BERTH_ARRAY_SIZE(etc); i++) {
 		cleanup_free char *src = cont_rt_path(c, etc[i]), *dest = xasprintf("/etc/%s", etc[i]);
 		json_array_append_new(mounts, bind_mount(dest, src));
+	}
+	/* volumes, binds and tmpfs mounts (volumes.c) */
+	if (vol_spec_mounts(e, c, spec, err) < 0) {
+		json_decref(spec);
+		return -1;
 	}
 	if (join_netns(e, c, spec, err) < 0) {
 		json_decref(spec);

@@ -55,6 +55,10 @@ static const char *const migrations[] = {
 	"  id TEXT PRIMARY KEY NOT NULL,"
 	"  name TEXT UNIQUE NOT NULL,"
 	"  doc TEXT NOT NULL);",
+	/* 5: volumes: driver, labels, options, created, anonymous as one document */
+	"CREATE TABLE volumes ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  doc TEXT NOT NULL);",
 };
 
 int berth_db_latest_schema_version(void)
@@ -244,5 +248,23 @@ int berth_db_meta_set(struct berth_db *db, const char *key, const char *value, b
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return berth_make_error(err, EIO, "sqlite: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int berth_db_run(struct berth_db *db, const char *sql, const char *const *args, size_t n,
+		 berth_error_t *err)
+{
+	sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+	size_t i;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	berth_db_finish(db, st);
+	if (rc != SQLITE_DONE)
+		return berth_make_error(err, EIO, "state store: %s", sqlite3_errmsg(db->h));
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define BERTH_ENGINE_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "base/error.h"
 
@@ -28,6 +29,11 @@ sqlite3 *berth_db_handle(struct berth_db *db);
  * statement still in use is not handed out twice. NULL with *ERR set. */
 sqlite3_stmt *berth_db_prepare(struct berth_db *db, const char *sql, berth_error_t *err);
 void berth_db_finish(struct berth_db *db, sqlite3_stmt *st);
+
+/* Runs SQL (a statement without results) with the N strings ARGS bound
+ * to its parameters in order; EIO with sqlite's text on failure. */
+int berth_db_run(struct berth_db *db, const char *sql, const char *const *args, size_t n,
+		 berth_error_t *err);
 
 /* Key/value metadata (engine id, ...). Returns a new string or NULL (ENOENT). */
 char *berth_db_meta_get(struct berth_db *db, const char *key, berth_error_t *err);

@@ -19,6 +19,8 @@
 #include "engine/engine_internal.h"
 #include "engine/containers.h"
 #include "engine/images.h"
+#include "engine/volume_internal.h"
+#include "engine/volumes.h"
 
 /* RFC 3339, as dockerd reports it */
 #define BERTH_BUILD_TIME BERTH_BUILD_DATE
@@ -134,7 +136,8 @@ struct berth_engine *berth_engine_new(struct berth_loop *loop,
 		goto fail;
 	e->store = berth_store_open(e->cfg.data_root, err);
 	if (e->store == NULL || berth_engine_images_reconcile(e, err) < 0 ||
-	    berth_engine_networks_load(e, err) < 0 || berth_engine_containers_load(e, err) < 0)
+	    berth_engine_networks_load(e, err) < 0 || berth_engine_volumes_load(e, err) < 0 ||
+	    berth_engine_containers_load(e, err) < 0)
 		goto fail;
 	berth_log_info("engine %s: store schema version %d, data root %s", e->id,
 		       berth_db_schema_version(e->db), e->cfg.data_root);
@@ -169,6 +172,7 @@ void berth_engine_free(struct berth_engine *e)
 	berth_engine_image_jobs_stop(e);
 	berth_engine_containers_free(e);
 	berth_engine_networks_free(e);
+	berth_engine_volumes_free(e);
 	berth_db_close(e->db);
 	berth_store_free(e->store);
 	free(e->layers_dir);
@@ -426,7 +430,7 @@ json_t *berth_engine_disk_usage(struct berth_engine *e, bool images, bool contai
 		json_object_set_new(j, "Containers", cs ? cs : json_array());
 	}
 	if (volumes)
-		json_object_set_new(j, "Volumes", json_array());
+		json_object_set_new(j, "Volumes", berth_engine_volumes_df(e));
 	if (build_cache)
 		json_object_set_new(j, "BuildCache", json_array());
 	json_decref(imgs);

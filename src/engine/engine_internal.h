@@ -7,6 +7,7 @@
 #include "image/store.h"
 
 struct network;
+struct volume;
 
 struct berth_engine {
 	struct berth_loop *loop;	/* borrowed */
@@ -23,6 +24,7 @@ struct berth_engine {
 	char *rt_containers_dir;	    /* owned: <exec-root>/containers */
 	char *monitor_path;		    /* owned: the berth-monitor binary */
 	struct network *networks;	    /* owned: every network (networks.c) */
+	struct volume *volumes;		    /* owned: every volume (volumes.c) */
 	bool nft_applied;		    /* berth's nftables table is in place */
 	struct berth_resolver *resolver;    /* owned: the embedded DNS, once used */
 	uint64_t trim_timer;		    /* berth_engine_trim_later */
