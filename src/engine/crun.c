@@ -1501,6 +1501,7 @@ started:
 	if (cont_save(e, c, err) < 0)
 		berth_log_warn("container %s: state not saved: %s", c->id, (*err)->msg);
 	berth_error_release(err);
+	vol_container_event(e, c, true);
 	cont_event(e, c, "start", NULL);
 	return 0;
 }
@@ -1731,6 +1732,7 @@ static void on_exit_seen(struct berth_engine *e, struct container *c)
 		cont_event(e, c, "oom", NULL);
 	snprintf(code, sizeof(code), "%d", c->exit_code);
 	cont_event(e, c, "die", json_pack("{s:s}", "exitCode", code));
+	vol_container_event(e, c, false);
 	if (should_restart(c)) {
 		if (ran >= RESTART_RESET_NS || c->restart_delay_ms <= 0)
 			c->restart_delay_ms = RESTART_MIN_MS;

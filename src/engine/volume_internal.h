@@ -38,6 +38,10 @@ int vol_spec_mounts(struct berth_engine *e, struct container *c, json_t *spec,
  * volumes that no other container uses go too (rm -v, AutoRemove). */
 void vol_container_removed(struct berth_engine *e, struct container *c, bool anonymous);
 
+/* docker's volume events for C's volumes: "mount" as it starts (START),
+ * "unmount" as it stops. */
+void vol_container_event(struct berth_engine *e, const struct container *c, bool start);
+
 /* inspect and ps: C's Mounts as docker shows them. */
 json_t *vol_mounts_view(const struct container *c);
 /* ps -f volume=X: C mounts the volume or path X (name, source or

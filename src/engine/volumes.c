@@ -890,6 +890,53 @@ void vol_container_removed(struct berth_engine *e, struct container *c, bool ano
 	}
 }
 
+/* As docker's local driver: a tmpfs or bind volume is unmounted from its
+ * _data when no running container uses it any more (a tmpfs's content
+ * goes with it). Containers that hold it keep their own mounts. */
+static void vol_deactivate_unused(struct berth_engine *e, const struct volume *v)
+{
+	cleanup_free char *src = NULL, *fstype = NULL, *mdata = NULL, *data = NULL;
+	unsigned long flags = 0;
+	struct container *d;
+
+	if (v == NULL || !berth_volume_mount_args(v->options, &src, &fstype, &flags, &mdata))
+		return;
+	for (d = e->containers; d; d = d->next)
+		if (crun_running(d) && vol_container_mounts(d, v->name))
+			return;
+	data = vol_data(e, v->name);
+	if (is_mount_root(data) && !unmount_all(data))
+		berth_log_warn("volume %s: %s stays mounted", v->name, data);
+}
+
+void vol_container_event(struct berth_engine *e, const struct container *c, bool start)
+{
+	json_t *rec;
+	size_t i;
+
+	json_array_foreach (c->mounts, i, rec) {
+		const char *name = json_string_value(json_object_get(rec, "Name"));
+		if (name == NULL || strcmp(json_string_value(json_object_get(rec, "Type")) ?: "",
+					   "volume") != 0)
+			continue;
+		if (start)
+			berth_events_publish(
+			    e->events, "volume", "mount", name,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s}", "container", c->id, "destination",
+				      json_string_value(json_object_get(rec, "Destination")) ?: "",
+				      "driver", "local", "propagation",
+				      json_string_value(json_object_get(rec, "Propagation")) ?: "",
+				      "read/write",
+				      json_is_false(json_object_get(rec, "RW")) ? "false" : "true"));
+		else
+			berth_events_publish(e->events, "volume", "unmount", name,
+					     json_pack("{s:s, s:s}", "container", c->id, "driver",
+						       "local"));
+		if (!start)
+			vol_deactivate_unused(e, find(e, name));
+	}
+}
+
 json_t *vol_mounts_view(const struct container *c)
 {
 	json_t *out = json_array(), *rec;

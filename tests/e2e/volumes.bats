@@ -392,3 +392,32 @@ except docker.errors.NotFound:
 	assert_contains "$output" "Deleted Volumes:"
 	assert_contains "$output" "Total reclaimed space:"
 }
+
+@test "volumes: a container's start and stop give volume mount and unmount events" {
+	local v n t0
+	v=$(vname ev)
+	n=$(cname)
+	t0=$(date +%s)
+	dk run --name "$n" -v "$v:/data:ro" busybox true
+	run dk events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=volume \
+		--format '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "destination"}} {{index .Actor.Attributes "read/write"}}'
+	assert_status 0
+	assert_contains "$output" "create $v"
+	assert_contains "$output" "mount $v /data false"
+	assert_contains "$output" "unmount $v"
+}
+
+@test "volumes: a tmpfs volume is unmounted when its last container stops, and its content goes" {
+	local v n
+	v=$(vname tmpfs)
+	n=$(cname)
+	dk volume create -d local -o type=tmpfs -o device=tmpfs -o o=size=1m "$v" >/dev/null
+	dk run -d --name "$n" -v "$v:/d" busybox sh -c 'echo kept > /d/f; echo ready; sleep 100' >/dev/null
+	wait_log "$n" ready
+	run dk run --rm -v "$v:/d" busybox cat /d/f
+	assert_eq "$output" "kept" "shared while a container uses it"
+	dk rm -f "$n" >/dev/null
+	run dk run --rm -v "$v:/d" busybox ls -A /d
+	assert_status 0
+	assert_eq "$output" "" "a fresh tmpfs once no container used it"
+}
