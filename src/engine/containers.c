@@ -1189,6 +1189,43 @@ static bool name_match(const struct berth_filters *f, const char *slash_name)
 	return false;
 }
 
+/* A value of the publish or expose filter ("80", "80/udp", "8000-8080")
+ * names PORT of TYPE. */
+static bool port_value_match(const char *v, long port, const char *type)
+{
+	const char *slash = strchr(v, '/');
+	char *end;
+	long lo, hi;
+
+	lo = hi = strtol(v, &end, 10);
+	if (*end == '-')
+		hi = strtol(end + 1, &end, 10);
+	if (end == v || (*end && *end != '/') || lo < 1 || hi > 65535 || hi < lo)
+		return false;
+	return port >= lo && port <= hi && strcmp(slash ? slash + 1 : "tcp", type) == 0;
+}
+
+/* ps -f publish= / expose=: as docker, against the ports a running C
+ * publishes (host side) or exposes (container side). */
+static bool ports_match(const struct container *c, const struct berth_filters *f)
+{
+	json_t *ports = net_ports_summary(c), *p;
+	bool hit = false;
+	size_t i, k;
+
+	json_array_foreach (ports, i, p) {
+		const char *type = json_string_value(json_object_get(p, "Type")) ?: "tcp";
+		long pub = (long)json_integer_value(json_object_get(p, "PublicPort"));
+		long priv = (long)json_integer_value(json_object_get(p, "PrivatePort"));
+		for (k = 0; !hit && k < berth_filters_count(f, "publish"); k++)
+			hit = pub > 0 && port_value_match(berth_filters_value(f, "publish", k), pub, type);
+		for (k = 0; !hit && k < berth_filters_count(f, "expose"); k++)
+			hit = port_value_match(berth_filters_value(f, "expose", k), priv, type);
+	}
+	json_decref(ports);
+	return hit;
+}
+
 static bool filter_match(struct berth_engine *e, const struct container *c,
 			 const struct berth_filters *f, int64_t before_ns, int64_t since_ns)
 {
@@ -1225,9 +1262,11 @@ static bool filter_match(struct berth_engine *e, const struct container *c,
 		if (!hit)
 			return false;
 	}
-	if (berth_filters_count(f, "publish") > 0 || berth_filters_count(f, "expose") > 0 ||
-	    berth_filters_count(f, "health") > 0)
-		return false; /* nothing has ports or health checks yet */
+	if ((berth_filters_count(f, "publish") > 0 || berth_filters_count(f, "expose") > 0) &&
+	    !ports_match(c, f))
+		return false;
+	if (berth_filters_count(f, "health") > 0)
+		return false; /* nothing has health checks yet */
 	if (berth_filters_count(f, "is-task") > 0 && !berth_filters_match(f, "is-task", "false"))
 		return false;
 	return true;

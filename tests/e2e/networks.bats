@@ -344,3 +344,15 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	dk rm -f "$n" >/dev/null
 	assert_eq "$(curl -s -m 5 -g -o /dev/null -w '%{http_code}' "http://[::1]:$p/" || true)" 000 "[::1] after rm"
 }
+
+@test "ports: ps --filter publish= and expose= find a running container by its ports" {
+	local n p
+	n=$(cname)
+	p=$(free_port)
+	dk run -d --name "$n" -p "$p:7070/udp" -p "127.0.0.1::7071" busybox sleep 100 >/dev/null
+	assert_eq "$(dk ps -q --filter "publish=$p/udp" --filter "name=$n" | wc -l)" 1 "publish=$p/udp"
+	assert_eq "$(dk ps -q --filter "publish=$p" --filter "name=$n" | wc -l)" 0 "publish=$p (tcp)"
+	assert_eq "$(dk ps -q --filter "expose=7071" --filter "name=$n" | wc -l)" 1 "expose=7071"
+	assert_eq "$(dk ps -q --filter "expose=7060-7075/tcp" --filter "name=$n" | wc -l)" 1 "expose range"
+	assert_eq "$(dk ps -q --filter "expose=7072" --filter "name=$n" | wc -l)" 0 "expose=7072"
+}
