@@ -7,6 +7,9 @@
       "PTR name". Exit 0 on any reply, 2 on a timeout.
   dnsq.py raw SERVER HEXBYTES
       sends the bytes as one UDP datagram; prints "reply LEN" or "timeout".
+  dnsq.py bench SERVER NAME COUNT
+      COUNT A queries of NAME one after the other (UDP); prints
+      "mean N us, p99 N us, K answered". For bench/net.
   dnsq.py serve ADDR PORT ANSWER_IP [COUNT_FILE]
       a fake upstream: answers every A query with ANSWER_IP (and NODATA for
       other types), appending each asked name to COUNT_FILE. Runs until
@@ -126,6 +129,35 @@ def serve(addr, port, answer_ip, count_file):
         s.sendto(reply, peer)
 
 
+def bench(server, name, count):
+    import time
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((server, 53))
+    times, ok = [], 0
+    for _ in range(count):
+        qid, q = build_query(name, "A")
+        t0 = time.perf_counter()
+        s.send(q)
+        try:
+            while True:
+                msg = s.recv(65535)
+                if msg[:2] == q[:2]:
+                    break
+            ok += parse_reply(msg)[2] != []
+        except socket.timeout:
+            continue
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    if not times:
+        print("no answers")
+        return 2
+    mean = sum(times) / len(times) * 1e6
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1e6
+    print("mean %.0f us, p99 %.0f us, %d answered" % (mean, p99, ok))
+    return 0
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "query":
         qtype = "A"
@@ -147,6 +179,8 @@ def main():
         except socket.timeout:
             print("timeout")
         return 0
+    if len(sys.argv) == 5 and sys.argv[1] == "bench":
+        return bench(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     if len(sys.argv) in (5, 6) and sys.argv[1] == "serve":
         serve(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else None)
         return 0
