@@ -609,7 +609,7 @@ static bool type_ok(const json_t *v, enum jtype t)
 	case J_CMD: /* docker's StrSlice: a string or a list of strings */
 		if (json_is_string(v))
 			return true;
-		/* fallthrough */
+		__attribute__((fallthrough));
 	case J_STRS:
 		if (!json_is_array(v))
 			return false;

@@ -607,7 +607,7 @@ static char *url_escape(const char *s)
 static int authenticate(struct berth_registry *r, const struct endpoint *ep, const char *challenge,
 			berth_error_t *err)
 {
-	cleanup_free char *realm = NULL, *service = NULL, *svc = NULL, *scope = NULL, *url = NULL;
+	cleanup_free char *realm = NULL, *service = NULL, *svc = NULL, *scope = NULL;
 	struct xfer x = { .method = "GET", .body_fd = -1, .max = BERTH_REGISTRY_MAX_TOKEN_BODY };
 	struct endpoint token_ep = { .insecure = ep->insecure };
 	json_t *j;

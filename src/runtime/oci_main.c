@@ -1227,7 +1227,7 @@ static int parse_global(int argc, char **argv)
 		case 'm':
 			if (strcmp(optarg, "cgroupfs") == 0)
 				break;
-			/* fall through */
+			__attribute__((fallthrough));
 		case 's':
 			report("error", "the systemd cgroup manager is not supported: use cgroupfs "
 					"(podman: --cgroup-manager=cgroupfs)");
