@@ -123,6 +123,9 @@ int net_shared_with(struct berth_engine *e, const struct container *c, struct co
 void net_unprepare(struct container *c);
 /* exit: ports released, rules without C */
 void net_detach(struct berth_engine *e, struct container *c);
+/* Closes the sockets and relays that hold C's host ports (net_detach, and
+ * the daemon's shutdown, when containers run on). */
+void net_release_ports(struct container *c);
 /* a running container adopted after a restart takes its ports again;
  * then net_rules_init once every container is loaded */
 void net_adopt(struct berth_engine *e, struct container *c);

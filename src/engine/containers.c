@@ -291,9 +291,7 @@ static void cont_free(struct container *c)
 		close(c->mntns_fd);
 	json_decref(c->net);
 	json_decref(c->prep_net);
-	for (size_t i = 0; i < c->n_port_fds; i++)
-		close(c->port_fds[i]);
-	free(c->port_fds);
+	net_release_ports(c);
 	free(c);
 }
 

@@ -26,6 +26,7 @@ struct berth_engine {
 	struct network *networks;	    /* owned: every network (networks.c) */
 	struct volume *volumes;		    /* owned: every volume (volumes.c) */
 	bool nft_applied;		    /* berth's nftables table is in place */
+	uint64_t nft_hash;		    /* the digest of its model (networks.c) */
 	struct berth_resolver *resolver;    /* owned: the embedded DNS, once used */
 	uint64_t trim_timer;		    /* berth_engine_trim_later */
 };

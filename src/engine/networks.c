@@ -436,7 +436,7 @@ static int reserve_port(bool udp, uint32_t ip, uint16_t port, uint16_t *bound, b
 	return fd;
 }
 
-static void release_ports(struct container *c)
+void net_release_ports(struct container *c)
 {
 	size_t i;
 
@@ -539,7 +539,7 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 		if (parse_port_key(key, &cport, &udp) < 0) {
 			json_decref(list);
 			json_decref(want);
-			release_ports(c);
+			net_release_ports(c);
 			return berth_make_error(err, EINVAL, "invalid port specification: \"%s\"", key);
 		}
 		norm = xasprintf("%u/%s", (unsigned)cport, udp ? "udp" : "tcp");
@@ -554,7 +554,7 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 			if (hip && *hip && berth_ipam_parse_addr(hip, &ip, NULL) < 0) {
 				json_decref(list);
 				json_decref(want);
-				release_ports(c);
+				net_release_ports(c);
 				return berth_make_error(err, EINVAL, "invalid IP address: %s", hip);
 			}
 			if (hport && *hport) {
@@ -566,14 +566,14 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 				    (hp == 0 && hp_last != 0)) {
 					json_decref(list);
 					json_decref(want);
-					release_ports(c);
+					net_release_ports(c);
 					return berth_make_error(err, EINVAL, "invalid port: %s", hport);
 				}
 			}
 			if (c->n_port_fds >= MAX_PORTS) {
 				json_decref(list);
 				json_decref(want);
-				release_ports(c);
+				net_release_ports(c);
 				return berth_make_error(err, E2BIG, "too many published ports");
 			}
 			for (; fd < 0 && hp <= hp_last; hp++) {
@@ -583,7 +583,7 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 			if (fd < 0) {
 				json_decref(list);
 				json_decref(want);
-				release_ports(c);
+				net_release_ports(c);
 				return -1;
 			}
 			c->port_fds = xrealloc(c->port_fds, sizeof(int) * (c->n_port_fds + 1));
@@ -601,7 +601,7 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 				if (r < 0) {
 					json_decref(list);
 					json_decref(want);
-					release_ports(c);
+					net_release_ports(c);
 					return -1;
 				}
 				if (r > 0)
@@ -628,11 +628,52 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 static void rules_mark(struct berth_engine *e)
 {
 	cleanup_free char *marker = xasprintf("%s/nft-applied", e->cfg.exec_root);
+	char text[32];
+	int n;
 
-	if (e->nft_applied)
-		(void)berth_fs_write_replace(marker, "1\n", 2, 0600, NULL);
-	else
+	if (e->nft_applied) {
+		n = snprintf(text, sizeof(text), "%016llx\n", (unsigned long long)e->nft_hash);
+		(void)berth_fs_write_replace(marker, text, (size_t)n, 0600, NULL);
+	} else {
 		(void)unlink(marker);
+	}
+}
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+/* A digest of M that does not depend on the order of its networks and
+ * ports: the marker keeps the last one applied, so that a restart that
+ * would write the same table again (no libnftables loaded) can skip it. */
+static uint64_t model_hash(const struct berth_nft_model *m)
+{
+	uint64_t sum = m->n_nets * 0x9e3779b97f4a7c15ull + m->n_ports * 0xc2b2ae3d27d4eb4full;
+	size_t i;
+
+	for (i = 0; i < m->n_nets; i++) {
+		const struct berth_nft_network *n = &m->nets[i];
+		uint64_t h = fnv(0xcbf29ce484222325ull, n->bridge, strlen(n->bridge));
+		h = fnv(h, &n->subnet.addr, sizeof(n->subnet.addr));
+		h = fnv(h, &n->subnet.len, sizeof(n->subnet.len));
+		sum += fnv(h, &n->internal, sizeof(n->internal));
+	}
+	for (i = 0; i < m->n_ports; i++) {
+		const struct berth_nft_port *p = &m->ports[i];
+		uint64_t h = fnv(0x84222325cbf29ce4ull, p->bridge ? p->bridge : "",
+				 p->bridge ? strlen(p->bridge) : 0);
+		h = fnv(h, &p->udp, sizeof(p->udp));
+		h = fnv(h, &p->host_ip, sizeof(p->host_ip));
+		h = fnv(h, &p->host_port, sizeof(p->host_port));
+		h = fnv(h, &p->ctr_ip, sizeof(p->ctr_ip));
+		sum += fnv(h, &p->ctr_port, sizeof(p->ctr_port));
+	}
+	return sum;
 }
 
 static int apply_rules(struct berth_engine *e, berth_error_t *err)
@@ -643,6 +684,7 @@ static int apply_rules(struct berth_engine *e, berth_error_t *err)
 	struct network *n;
 	struct container *c;
 	size_t np = 0;
+	uint64_t hash;
 	int ret;
 
 	for (n = e->networks; n && m.n_nets < MAX_NETWORKS; n = n->next)
@@ -675,14 +717,17 @@ static int apply_rules(struct berth_engine *e, berth_error_t *err)
 	}
 	m.ports = ports;
 	m.n_ports = np;
-	if (m.n_nets == 0 && np == 0 && !e->nft_applied) {
+	hash = model_hash(&m);
+	/* nothing to have, nothing there; or exactly what is there already */
+	if ((m.n_nets == 0 && np == 0 && !e->nft_applied) || (e->nft_applied && hash == e->nft_hash)) {
 		free(ports);
 		return 0;
 	}
 	ret = berth_nft_apply(&m, err);
 	free(ports);
-	if (ret == 0 && e->nft_applied != (m.n_nets > 0 || np > 0)) {
+	if (ret == 0) {
 		e->nft_applied = m.n_nets > 0 || np > 0;
+		e->nft_hash = hash;
 		rules_mark(e);
 	}
 	return ret;
@@ -1203,7 +1248,7 @@ int net_attach(struct berth_engine *e, struct container *c, berth_error_t *err)
 fail:
 	json_decref(c->net);
 	c->net = NULL;
-	release_ports(c);
+	net_release_ports(c);
 	return -1;
 }
 
@@ -1218,7 +1263,7 @@ void net_detach(struct berth_engine *e, struct container *c)
 	/* the veth pair goes with the namespace (crun_leftovers_undo) */
 	json_decref(c->net);
 	c->net = NULL;
-	release_ports(c);
+	net_release_ports(c);
 	if (had_ports && apply_rules(e, &err) < 0) {
 		berth_log_warn("container %s: nftables: %s", c->id, err->msg);
 		berth_error_release(&err);
@@ -1283,8 +1328,20 @@ void net_rules_init(struct berth_engine *e)
 	berth_error_t err = NULL;
 	cleanup_free char *marker = xasprintf("%s/nft-applied", e->cfg.exec_root);
 
-	/* rules survive a daemon's crash, not a reboot (nor does the marker) */
-	e->nft_applied = access(marker, F_OK) == 0;
+	cleanup_free char *text = NULL;
+	struct network *n;
+
+	/* rules survive a daemon's crash, not a reboot (nor does the marker);
+	 * the bridges there have theirs: with the same containers' ports the
+	 * table stays as the last daemon left it, and libnftables unloaded */
+	e->nft_applied = berth_fs_read_file(marker, 64, &text, NULL) >= 0;
+	if (e->nft_applied) {
+		/* a table flushed meanwhile (nft flush ruleset) is made again */
+		e->nft_hash = berth_nl_nft_table_exists("berth") == 1 ? strtoull(text, NULL, 16) : 0;
+		for (n = e->networks; n; n = n->next)
+			if (n->bridge && !n->up)
+				n->up = berth_nl_link_exists(n->bridge);
+	}
 	if (apply_rules(e, &err) < 0) {
 		berth_log_warn("nftables: %s", err->msg);
 		berth_error_release(&err);

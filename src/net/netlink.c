@@ -25,6 +25,9 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -521,6 +524,49 @@ int berth_nl_link_delete(const char *name, berth_error_t *err)
 bool berth_nl_link_exists(const char *name)
 {
 	return name_ok(name) && if_nametoindex(name) != 0;
+}
+
+int berth_nl_nft_table_exists(const char *name)
+{
+	char buf[8192];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	unsigned seq = 1;
+	ssize_t n;
+	int ret = -1;
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (nl == NULL)
+		return -1;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_IPV4;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, name);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	/* the table (NEWTABLE), then the ack; or an error */
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
+		if (r == MNL_CB_ERROR) {
+			ret = errno == ENOENT ? 0 : -1;
+			break;
+		}
+		if (r == MNL_CB_OK)
+			ret = 1; /* the table's description came */
+		if (r == MNL_CB_STOP)
+			break;
+	}
+out:
+	mnl_socket_close(nl);
+	return ret;
 }
 
 static int endpoint_check(const struct berth_nl_endpoint *ep, berth_error_t *err)

@@ -28,6 +28,9 @@ int berth_nl_link_delete(const char *name, berth_error_t *err);
 
 /* Whether a link NAME exists (in the caller's namespace). */
 bool berth_nl_link_exists(const char *name);
+/* Whether the nftables table NAME of family ip exists: 1, 0, or -1 when
+ * the kernel cannot say. A plain netlink query: no libnftables. */
+int berth_nl_nft_table_exists(const char *name);
 
 /* One container's attachment to a bridge. */
 struct berth_nl_endpoint {

@@ -356,3 +356,23 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	assert_eq "$(dk ps -q --filter "expose=7060-7075/tcp" --filter "name=$n" | wc -l)" 1 "expose range"
 	assert_eq "$(dk ps -q --filter "expose=7072" --filter "name=$n" | wc -l)" 0 "expose=7072"
 }
+
+@test "ports: a restart leaves berth's table as it is, and makes it again when it was deleted meanwhile" {
+	berth_only "restarts berth's daemon and deletes its nftables table"
+	local n p
+	ensure_image nginx
+	n=$(cname)
+	p=$(free_port)
+	dk run -d --name "$n" -p "$p:80" nginx >/dev/null
+	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
+		{ echo "nginx on $p does not answer" >&2; return 1; }
+	stop_daemon
+	start_env_daemon
+	assert_eq "$(dnat_rules "$p")" 1 "DNAT rules for $p after a restart"
+	assert_eq "$(http_code "http://127.0.0.1:$p/")" 200 "after a restart"
+	stop_daemon
+	nft delete table ip berth
+	start_env_daemon
+	assert_eq "$(dnat_rules "$p")" 1 "DNAT rules for $p after the table was deleted"
+	assert_eq "$(http_code "http://127.0.0.1:$p/")" 200 "after the table was made again"
+}
