@@ -71,6 +71,11 @@ struct fwd {
 	struct berth_loop_handler *h;
 	uint64_t timer;
 	size_t try;
+	/* a TCP client's query goes upstream over TCP: the length-prefixed
+	 * answer is gathered in rbuf */
+	bool sent;
+	uint8_t *rbuf;
+	size_t rlen;
 	size_t qlen;
 	uint8_t query[]; /* the client's query, with our id */
 };
@@ -251,6 +256,7 @@ static void fwd_free(struct fwd *f)
 	berth_loop_timer_cancel(o->r->loop, f->timer);
 	if (f->fd >= 0)
 		close(f->fd);
+	free(f->rbuf);
 	free(f);
 }
 
@@ -283,6 +289,7 @@ static void fwd_fail(struct fwd *f)
 
 static void fwd_timeout(void *data);
 static void fwd_readable(struct berth_loop *loop, int fd, uint32_t events, void *data);
+static void fwd_stream_event(struct berth_loop *loop, int fd, uint32_t events, void *data);
 
 /* Sends F's query to its upstream number F->try; 0, or -1 when there is
  * none left. */
@@ -296,12 +303,26 @@ static int fwd_send(struct fwd *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
+	f->sent = false;
+	f->rlen = 0;
 	while ((u = upstream_at(f->o, f->try)) != NULL) {
-		f->fd = socket(u->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (f->fd >= 0 && connect(f->fd, (const struct sockaddr *)&u->sa, u->len) == 0 &&
-		    send(f->fd, f->query, f->qlen, 0) == (ssize_t)f->qlen &&
-		    (f->h = berth_loop_add_fd(r->loop, f->fd, EPOLLIN, fwd_readable, f, NULL)))
-			break;
+		if (f->tc) {
+			f->fd = socket(u->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (f->fd >= 0 &&
+			    (connect(f->fd, (const struct sockaddr *)&u->sa, u->len) == 0 ||
+			     errno == EINPROGRESS) &&
+			    (f->h = berth_loop_add_fd(r->loop, f->fd, EPOLLOUT, fwd_stream_event, f,
+						      NULL)))
+				break;
+		} else {
+			f->fd = socket(u->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (f->fd >= 0 &&
+			    connect(f->fd, (const struct sockaddr *)&u->sa, u->len) == 0 &&
+			    send(f->fd, f->query, f->qlen, 0) == (ssize_t)f->qlen &&
+			    (f->h = berth_loop_add_fd(r->loop, f->fd, EPOLLIN, fwd_readable, f,
+						      NULL)))
+				break;
+		}
 		if (f->fd >= 0)
 			close(f->fd);
 		f->fd = -1;
@@ -323,6 +344,13 @@ static void fwd_timeout(void *data)
 		fwd_fail(f);
 }
 
+/* The next upstream, now (this one failed). */
+static void fwd_next(struct fwd *f)
+{
+	berth_loop_timer_cancel(f->o->r->loop, f->timer);
+	fwd_timeout(f);
+}
+
 static void fwd_readable(struct berth_loop *loop, int fd, uint32_t events, void *data)
 {
 	struct fwd *f = data;
@@ -339,8 +367,7 @@ static void fwd_readable(struct berth_loop *loop, int fd, uint32_t events, void 
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n < 0) { /* ICMP unreachable: the next upstream */
-			berth_loop_timer_cancel(f->o->r->loop, f->timer);
-			fwd_timeout(f);
+			fwd_next(f);
 			return;
 		}
 		if (berth_dns_get_id(buf, (size_t)n, &id) == 0 && id == f->id &&
@@ -349,6 +376,56 @@ static void fwd_readable(struct berth_loop *loop, int fd, uint32_t events, void 
 		/* anything else is dropped: the right answer may still come */
 	}
 	fwd_reply(f, buf, (size_t)n);
+	fwd_free(f);
+}
+
+/* A TCP upstream: connected (send the query), then the answer's bytes. */
+static void fwd_stream_event(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct fwd *f = data;
+	size_t need;
+	ssize_t n;
+
+	if (!f->sent) {
+		uint8_t pre[2] = { (uint8_t)(f->qlen >> 8), (uint8_t)f->qlen };
+		struct iovec iov[2] = { { pre, 2 }, { f->query, f->qlen } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+		int e = 0;
+		socklen_t len = sizeof(e);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e != 0 ||
+		    sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(f->qlen + 2) ||
+		    berth_loop_mod_fd(loop, f->h, EPOLLIN, NULL) < 0) {
+			fwd_next(f);
+			return;
+		}
+		f->sent = true;
+		return;
+	}
+	(void)events;
+	if (f->rbuf == NULL)
+		f->rbuf = xmalloc(2 + BERTH_DNS_MSG_MAX);
+	n = read(fd, f->rbuf + f->rlen, 2 + BERTH_DNS_MSG_MAX - f->rlen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		fwd_next(f);
+		return;
+	}
+	f->rlen += (size_t)n;
+	if (f->rlen < 2)
+		return;
+	need = (size_t)f->rbuf[0] << 8 | f->rbuf[1];
+	if (f->rlen < 2 + need)
+		return;
+	{
+		uint16_t id;
+		if (berth_dns_get_id(f->rbuf + 2, need, &id) < 0 || id != f->id ||
+		    berth_dns_check_response(f->rbuf + 2, need) < 0) {
+			fwd_next(f);
+			return;
+		}
+	}
+	fwd_reply(f, f->rbuf + 2, need);
 	fwd_free(f);
 }
 

@@ -146,6 +146,11 @@ A $ip"
 A 10.9.9.9"
 	grep -qx "elsewhere.example.test" "$T/upstream.log" || { echo "upstream not asked" >&2; return 1; }
 	grep -qx "$a" "$T/upstream.log" && { echo "a container name was forwarded" >&2; return 1; }
+	# a TCP client's query goes upstream over TCP
+	run nsq "$b" query 127.0.0.11 "bytcp.example.test" A --tcp
+	assert_eq "$output" "rcode=0
+A 10.9.9.9"
+	grep -qx "tcp bytcp.example.test" "$T/upstream.log" || { echo "not forwarded over TCP" >&2; return 1; }
 	# stopped: no longer berth's name
 	dk stop -t 0 "$a" >/dev/null
 	run nsq "$b" query 127.0.0.11 "$a"
@@ -176,6 +181,8 @@ A $(insp "$c" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
 	dk run -d --name "$a" --network "$net" --dns 127.0.0.1 busybox sleep 100 >/dev/null
 	if ! ss -Hlun 'sport = :53' | grep -q 127.0.0.1; then
 		run nsq "$a" query 127.0.0.11 "nothing.example.test"
+		assert_eq "$output" "rcode=2"
+		run nsq "$a" query 127.0.0.11 "nothing.example.test" A --tcp
 		assert_eq "$output" "rcode=2"
 	fi
 	for hex in 00 0001 ffffffffffffffffffffffff 000001000001000000000000c00c00010001 \

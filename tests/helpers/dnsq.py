@@ -11,9 +11,9 @@
       COUNT A queries of NAME one after the other (UDP); prints
       "mean N us, p99 N us, K answered". For bench/net.
   dnsq.py serve ADDR PORT ANSWER_IP [COUNT_FILE]
-      a fake upstream: answers every A query with ANSWER_IP (and NODATA for
-      other types), appending each asked name to COUNT_FILE. Runs until
-      killed; prints "ready" once bound.
+      a fake upstream on UDP and TCP: answers every A query with ANSWER_IP
+      (and NODATA for other types), appending each asked name to COUNT_FILE
+      ("tcp NAME" for TCP). Runs until killed; prints "ready" once bound.
 
 Run inside a container's network namespace with nsenter to reach
 127.0.0.11. Only the standard library.
@@ -108,24 +108,55 @@ def query(server, name, qtype, tcp):
     return 0
 
 
+def answer(msg, answer_ip):
+    name, off = read_name(msg, 12)
+    qtype = struct.unpack(">H", msg[off:off + 2])[0]
+    qid = msg[:2]
+    question = msg[12:off + 4]
+    if qtype == 1:
+        ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton(answer_ip)
+        return name, qid + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0) + question + ans
+    return name, qid + struct.pack(">HHHHH", 0x8180, 1, 0, 0, 0) + question
+
+
+def log_name(count_file, line):
+    if count_file:
+        with open(count_file, "a") as f:
+            f.write(line + "\n")
+
+
+def serve_tcp(lsock, answer_ip, count_file):
+    while True:
+        c, _ = lsock.accept()
+        try:
+            buf = b""
+            while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+            name, reply = answer(buf[2:], answer_ip)
+            log_name(count_file, "tcp " + name)
+            c.sendall(struct.pack(">H", len(reply)) + reply)
+        except (OSError, IndexError, struct.error):
+            pass
+        c.close()
+
+
 def serve(addr, port, answer_ip, count_file):
+    import threading
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.bind((addr, int(port)))
+    t.listen(16)
+    threading.Thread(target=serve_tcp, args=(t, answer_ip, count_file), daemon=True).start()
     print("ready", flush=True)
     while True:
         msg, peer = s.recvfrom(65535)
-        name, off = read_name(msg, 12)
-        qtype = struct.unpack(">H", msg[off:off + 2])[0]
-        if count_file:
-            with open(count_file, "a") as f:
-                f.write(name + "\n")
-        qid = msg[:2]
-        question = msg[12:off + 4]
-        if qtype == 1:
-            ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton(answer_ip)
-            reply = qid + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0) + question + ans
-        else:
-            reply = qid + struct.pack(">HHHHH", 0x8180, 1, 0, 0, 0) + question
+        name, reply = answer(msg, answer_ip)
+        log_name(count_file, name)
         s.sendto(reply, peer)
 
 
