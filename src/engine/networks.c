@@ -1490,6 +1490,50 @@ static int check_port_bindings(const json_t *pb, berth_error_t *err)
 	return 0;
 }
 
+/* HostConfig.Links as docker checks them at create: each "name:alias"
+ * well-formed; on the default bridge the target must exist (400 "could not
+ * get container for X") and not use the host's network; never with
+ * --network host. On user-defined networks they are names of the
+ * embedded DNS, looked up as they are queried. */
+static int check_links(struct berth_engine *e, const json_t *hc, const char *mode,
+		       const char *mnet, berth_error_t *err)
+{
+	const json_t *links = json_object_get(hc, "Links");
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(links) > 0 && mode && strcmp(mode, "host") == 0)
+		return berth_make_error(err, EINVAL,
+					"conflicting options: host type networking can't be used "
+					"with links. This would result in undefined behavior");
+	json_array_foreach (links, i, v) {
+		const char *s = json_string_value(v), *colon;
+		char target[256];
+		struct container *t;
+		berth_error_t e2 = NULL;
+		if (s == NULL || !*s || *s == ':' || strlen(s) >= sizeof(target))
+			return berth_make_error(err, EINVAL, "invalid link: %s", s ? s : "(not a string)");
+		colon = strchr(s, ':');
+		snprintf(target, sizeof(target), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
+		if (mnet == NULL || strcmp(mnet, "bridge") != 0)
+			continue;
+		t = cont_find(e, target[0] == '/' ? target + 1 : target, &e2);
+		if (t == NULL) {
+			berth_make_error(err, EINVAL, "could not get container for %s: %s", target,
+					 e2 ? e2->msg : "not found");
+			berth_error_release(&e2);
+			return -1;
+		}
+		if (strcmp(json_string_value(json_object_get(cont_hc(t), "NetworkMode")) ?: "",
+			   "host") == 0)
+			return berth_make_error(err, EINVAL,
+						"conflicting options: host type networking can't be "
+						"used with links. This would result in undefined "
+						"behavior");
+	}
+	return 0;
+}
+
 int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err)
 {
 	json_t *hc = json_object_get(req, "HostConfig");
@@ -1511,7 +1555,8 @@ int net_check_request(struct berth_engine *e, json_t *req, berth_error_t *err)
 	/* container:<name|id>: its namespace at start; it must exist now */
 	if (mode && strncmp(mode, "container:", 10) == 0 && !cont_find(e, mode + 10, err))
 		return -1;
-	if (check_port_bindings(json_object_get(hc, "PortBindings"), err) < 0)
+	if (check_port_bindings(json_object_get(hc, "PortBindings"), err) < 0 ||
+	    check_links(e, hc, mode, mnet, err) < 0)
 		return -1;
 	if (mnet == NULL) {
 		if (json_object_size(epc) > 0)

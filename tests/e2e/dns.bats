@@ -211,6 +211,13 @@ A $(insp "$c" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
 	assert_status 0
 	assert_contains "$output" "$(insp "$d" '{{.NetworkSettings.IPAddress}}')	dblink $(insp "$d" '{{.Id}}' | cut -c1-12) $d"
 	assert_contains "$output" "1 packets received"
+	# a link to nothing, or with the host's network, is refused at create
+	run dk create --link "nosuch-$d:x" busybox true
+	assert_failure
+	assert_contains "$output" "could not get container for nosuch-$d"
+	run dk create --network host --link "$d:x" busybox true
+	assert_failure
+	assert_contains "$output" "conflicting options: host type networking can't be used with links"
 }
 
 @test "dns: host.docker.internal and --add-host host-gateway name the host" {
