@@ -452,16 +452,16 @@ void net_release_ports(struct container *c)
 	c->n_proxies = 0;
 }
 
-/* The IPv6 side of a TCP port published on every address: a relay on
+/* The IPv6 side of a port (TCP or UDP) published on every address: a relay on
  * [::]:PORT (net/proxy.h), listed as docker lists docker-proxy's. A host
  * without IPv6 has none. EXPLICIT: a port the user chose, which must be
  * free on IPv6 too; a random one that is taken there is left IPv4-only. */
-static int publish_v6(struct berth_loop *loop, struct container *c, uint16_t port,
+static int publish_v6(struct berth_loop *loop, struct container *c, bool udp, uint16_t port,
 		      uint32_t ctr_ip, uint16_t ctr_port, bool explicit, berth_error_t *err)
 {
 	berth_error_t e2 = NULL;
 	uint16_t bound = 0;
-	struct berth_proxy *p = berth_proxy_new(loop, port, ctr_ip, ctr_port, &bound, &e2);
+	struct berth_proxy *p = berth_proxy_new(loop, udp, port, ctr_ip, ctr_port, &bound, &e2);
 
 	if (p == NULL) {
 		int code = berth_error_code(e2);
@@ -595,8 +595,8 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 							      portbuf, "Bridge", bridge, "CtrIp",
 							      (int)ctr_ip, "CtrPort", (int)cport,
 							      "Udp", udp));
-			if (!udp && ip == 0) {
-				int r = publish_v6(loop, c, bound, ctr_ip, cport,
+			if (ip == 0) {
+				int r = publish_v6(loop, c, udp, bound, ctr_ip, cport,
 						   hport && *hport && strcmp(hport, "0") != 0, err);
 				if (r < 0) {
 					json_decref(list);
@@ -609,7 +609,7 @@ static int publish(struct berth_loop *loop, struct container *c, const char *bri
 					    list, json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:b}", "HostIp",
 							    "::", "HostPort", portbuf, "Bridge", bridge,
 							    "CtrIp", (int)ctr_ip, "CtrPort", (int)cport,
-							    "Udp", false, "Proxy", true));
+							    "Udp", udp, "Proxy", true));
 			}
 		}
 		json_object_set_new(ports, norm, list);
@@ -1285,7 +1285,7 @@ void net_adopt(struct berth_engine *e, struct container *c)
 			int fd;
 			hp = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")) ?: "0");
 			if (json_is_true(json_object_get(b, "Proxy"))) {
-				if (publish_v6(e->loop, c, hp,
+				if (publish_v6(e->loop, c, json_is_true(json_object_get(b, "Udp")), hp,
 					       (uint32_t)json_integer_value(json_object_get(b, "CtrIp")),
 					       (uint16_t)json_integer_value(json_object_get(b, "CtrPort")),
 					       true, &err) < 0) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/xalloc.h"
@@ -25,6 +26,10 @@
 
 #define PROXY_BUF	(16 * 1024)
 #define PROXY_MAX_CONNS 256
+#define UDP_MAX_FLOWS	256
+#define UDP_IDLE_MS	90000
+#define UDP_SWEEP_MS	10000
+#define UDP_BATCH	64
 
 struct pconn {
 	struct pconn *next;
@@ -40,13 +45,29 @@ struct pconn {
 	uint8_t buf[2][PROXY_BUF];
 };
 
+/* A UDP client of the relay: its own connected socket to the target, so
+ * that the answers find their way back; dropped after UDP_IDLE_MS without
+ * traffic, as docker-proxy does. */
+struct uflow {
+	struct uflow *next;
+	struct berth_proxy *p;
+	struct sockaddr_in6 client;
+	int fd;
+	struct berth_loop_handler *h;
+	int64_t last_ms;
+};
+
 struct berth_proxy {
 	struct berth_loop *loop;
 	int fd;
 	struct berth_loop_handler *h;
 	struct sockaddr_in target;
+	bool udp;
 	struct pconn *conns;
 	size_t n_conns;
+	struct uflow *flows;
+	size_t n_flows;
+	uint64_t sweep_timer;
 };
 
 static void conn_close(struct pconn *c)
@@ -197,8 +218,137 @@ static void accept_ready(struct berth_loop *loop, int fd, uint32_t events, void 
 	}
 }
 
-struct berth_proxy *berth_proxy_new(struct berth_loop *loop, uint16_t port, uint32_t target_ip,
-				    uint16_t target_port, uint16_t *bound, berth_error_t *err)
+/* --- UDP ------------------------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void flow_close(struct uflow *f)
+{
+	struct berth_proxy *p = f->p;
+	struct uflow **pp;
+
+	for (pp = &p->flows; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	p->n_flows--;
+	berth_loop_del_fd(p->loop, f->h);
+	close(f->fd);
+	free(f);
+}
+
+/* The container answers: back to the client, from the relay's port. */
+static void flow_ready(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct uflow *f = data;
+	uint8_t buf[65536];
+	ssize_t n;
+	int i;
+
+	(void)loop;
+	(void)events;
+	for (i = 0; i < UDP_BATCH; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) /* ICMP from the container's side: nothing to relay */
+			continue;
+		f->last_ms = now_ms();
+		(void)sendto(f->p->fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&f->client,
+			     sizeof(f->client));
+	}
+}
+
+static void flows_sweep(void *data)
+{
+	struct berth_proxy *p = data;
+	struct uflow *f, *next;
+	int64_t now = now_ms();
+
+	p->sweep_timer = 0;
+	for (f = p->flows; f; f = next) {
+		next = f->next;
+		if (now - f->last_ms >= UDP_IDLE_MS)
+			flow_close(f);
+	}
+	if (p->flows)
+		p->sweep_timer = berth_loop_timer_add(p->loop, UDP_SWEEP_MS, flows_sweep, p);
+}
+
+static struct uflow *flow_for(struct berth_proxy *p, const struct sockaddr_in6 *client)
+{
+	struct uflow *f;
+	int fd;
+
+	for (f = p->flows; f; f = f->next)
+		if (f->client.sin6_port == client->sin6_port &&
+		    memcmp(&f->client.sin6_addr, &client->sin6_addr, sizeof(client->sin6_addr)) == 0)
+			return f;
+	if (p->n_flows >= UDP_MAX_FLOWS)
+		return NULL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&p->target, sizeof(p->target)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->p = p;
+	f->client = *client;
+	f->fd = fd;
+	f->h = berth_loop_add_fd(p->loop, fd, EPOLLIN, flow_ready, f, NULL);
+	if (f->h == NULL) {
+		close(fd);
+		free(f);
+		return NULL;
+	}
+	f->next = p->flows;
+	p->flows = f;
+	p->n_flows++;
+	if (!p->sweep_timer)
+		p->sweep_timer = berth_loop_timer_add(p->loop, UDP_SWEEP_MS, flows_sweep, p);
+	return f;
+}
+
+/* A client's datagram: on to the container through its flow. */
+static void udp_ready(struct berth_loop *loop, int fd, uint32_t events, void *data)
+{
+	struct berth_proxy *p = data;
+	uint8_t buf[65536];
+	struct sockaddr_in6 client;
+	socklen_t len;
+	struct uflow *f;
+	ssize_t n;
+	int i;
+
+	(void)loop;
+	(void)events;
+	for (i = 0; i < UDP_BATCH; i++) {
+		len = sizeof(client);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&client, &len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		if (len != sizeof(client) || (f = flow_for(p, &client)) == NULL)
+			continue; /* dropped, as a full conntrack table would */
+		f->last_ms = now_ms();
+		(void)send(f->fd, buf, (size_t)n, MSG_DONTWAIT);
+	}
+}
+
+struct berth_proxy *berth_proxy_new(struct berth_loop *loop, bool udp, uint16_t port,
+				    uint32_t target_ip, uint16_t target_port, uint16_t *bound,
+				    berth_error_t *err)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port),
 				   .sin6_addr = IN6ADDR_ANY_INIT };
@@ -206,12 +356,12 @@ struct berth_proxy *berth_proxy_new(struct berth_loop *loop, uint16_t port, uint
 	struct berth_proxy *p;
 	int fd, one = 1;
 
-	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_INET6, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return berth_make_error(err, errno, "socket: %s", strerror(errno)), NULL;
 	(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0)) {
 		int e = errno;
 		close(fd);
 		if (e == EADDRINUSE)
@@ -230,7 +380,8 @@ struct berth_proxy *berth_proxy_new(struct berth_loop *loop, uint16_t port, uint
 	p->target.sin_family = AF_INET;
 	p->target.sin_port = htons(target_port);
 	p->target.sin_addr.s_addr = htonl(target_ip);
-	p->h = berth_loop_add_fd(loop, fd, EPOLLIN, accept_ready, p, err);
+	p->udp = udp;
+	p->h = berth_loop_add_fd(loop, fd, EPOLLIN, udp ? udp_ready : accept_ready, p, err);
 	if (p->h == NULL) {
 		close(fd);
 		free(p);
@@ -245,6 +396,9 @@ void berth_proxy_free(struct berth_proxy *p)
 		return;
 	while (p->conns)
 		conn_close(p->conns);
+	while (p->flows)
+		flow_close(p->flows);
+	berth_loop_timer_cancel(p->loop, p->sweep_timer);
 	berth_loop_del_fd(p->loop, p->h);
 	close(p->fd);
 	free(p);

@@ -376,3 +376,29 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	assert_eq "$(dnat_rules "$p")" 1 "DNAT rules for $p after the table was deleted"
 	assert_eq "$(http_code "http://127.0.0.1:$p/")" 200 "after the table was made again"
 }
+
+@test "ports: a UDP port published on every address answers on 127.0.0.1 and [::1], listed with [::]" {
+	ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128' || skip "this host has no IPv6 loopback"
+	local n p
+	ensure_image debian:bookworm-slim
+	n=$(cname)
+	p=$(free_port)
+	# a UDP echo in perl (perl-base is in the slim image; busybox's nc has no -u)
+	dk run -d --name "$n" -p "$p:9999/udp" debian:bookworm-slim perl -MIO::Socket::INET -e \
+		'$|=1; my $s=IO::Socket::INET->new(LocalPort=>9999, Proto=>"udp") or die "$!";
+		 print "ready\n"; while (1) { $s->recv(my $b, 65535); $s->send("echo:$b") }' >/dev/null
+	wait_log "$n" ready
+	assert_eq "$(insp "$n" '{{json .NetworkSettings.Ports}}')" \
+		"{\"9999/udp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$p\"},{\"HostIp\":\"::\",\"HostPort\":\"$p\"}]}"
+	run python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+for host, fam in (("::1", socket.AF_INET6), ("127.0.0.1", socket.AF_INET)):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.sendto(b"hi " + host.encode(), (host, port))
+    print(s.recvfrom(100)[0].decode())' "$p"
+	assert_status 0
+	assert_contains "$output" "echo:hi ::1"
+	assert_contains "$output" "echo:hi 127.0.0.1"
+}
