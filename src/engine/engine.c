@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -113,6 +114,13 @@ static int make_layout(const char *root, berth_error_t *err)
 		cleanup_free char *p = xasprintf("%s/%s", root, dirs[i]);
 		if (berth_fs_mkdir_p(p, 0711, err) < 0)
 			return -1;
+	}
+	{
+		/* volumes hold what images put there (setuid files, devices):
+		 * no host user but root walks in (CVE-2021-41091's class) */
+		cleanup_free char *p = xasprintf("%s/volumes", root);
+		if (chmod(p, 0700) < 0)
+			return berth_make_error(err, errno, "chmod %s: %s", p, strerror(errno));
 	}
 	return 0;
 }

@@ -11,10 +11,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -143,7 +145,9 @@ static int copy_special(int sdir, int ddir, const char *name, const struct stat 
 	}
 	if (fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(err, "chown", rel);
-	if (!S_ISLNK(st->st_mode) && fchmodat(ddir, name, st->st_mode & 07777, 0) < 0)
+	/* never through a symlink someone put there since the mknod */
+	if (!S_ISLNK(st->st_mode) &&
+	    fchmodat(ddir, name, st->st_mode & 07777, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(err, "chmod", rel);
 	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(err, "set times", rel);
@@ -160,9 +164,18 @@ static bool link_again(struct copy *cp, int ddir, const char *name, const struct
 		return false;
 	for (i = 0; i < cp->n_links; i++)
 		if (cp->links[i].dev == st->st_dev && cp->links[i].ino == st->st_ino) {
-			*ret = linkat(cp->droot, cp->links[i].rel, ddir, name, 0) < 0
+			/* the first copy, reached without following any symlink that
+			 * may have replaced a directory on its way */
+			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+						.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+							   RESOLVE_NO_MAGICLINKS };
+			int fd = (int)syscall(SYS_openat2, cp->droot, cp->links[i].rel, &how,
+					      sizeof(how));
+			*ret = fd < 0 || linkat(fd, "", ddir, name, AT_EMPTY_PATH) < 0
 				   ? fail(err, "link", rel)
 				   : 0;
+			if (fd >= 0)
+				close(fd);
 			return true;
 		}
 	cp->links = xrealloc(cp->links, sizeof(*cp->links) * (cp->n_links + 1));

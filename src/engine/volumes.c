@@ -179,11 +179,21 @@ static int vol_activate(struct berth_engine *e, const struct volume *v, berth_er
 		return 0;
 	if (is_mount_root(data))
 		return 0;
-	if (mount(src, data, fstype, flags, mdata) < 0)
-		return berth_make_error(err, errno,
-					"error while mounting volume '%s': failed to mount local "
-					"volume: mount %s:%s, flags: %#lx, data: %s: %s",
-					data, src, data, flags, mdata ? mdata : "", strerror(errno));
+	/* a new bind takes none of ro, nosuid, nodev, noexec (mount(2)): they
+	 * come with a remount of it, as moby's mount package does */
+	if (mount(src, data, fstype, flags, mdata) < 0 ||
+	    ((flags & MS_BIND) && (flags & ~(unsigned long)(MS_BIND | MS_REC)) &&
+	     mount(NULL, data, NULL, (flags & ~(unsigned long)MS_REC) | MS_REMOUNT, NULL) < 0)) {
+		int e2 = errno;
+		if (flags & MS_BIND)
+			(void)umount2(data, MNT_DETACH);
+		/* EIO: a failed start is the daemon's 500, never a 404 or 409 */
+		berth_make_error(err, EIO,
+				 "error while mounting volume '%s': failed to mount local volume: "
+				 "mount %s:%s, flags: %#lx, data: %s: %s",
+				 data, src, data, flags, mdata ? mdata : "", strerror(e2));
+		return -1;
+	}
 	return 0;
 }
 
@@ -278,6 +288,8 @@ static void random_name(char out[65])
 
 /* Makes the volume NAME (a random one when NULL: anonymous, labelled as
  * docker >= 23 labels them). Its directory, then its row. */
+static int remove_files(struct berth_engine *e, const char *name, berth_error_t *err);
+
 static struct volume *vol_make(struct berth_engine *e, const char *name, const json_t *labels,
 			       const json_t *opts, bool anonymous, berth_error_t *err)
 {
@@ -308,6 +320,9 @@ static struct volume *vol_make(struct berth_engine *e, const char *name, const j
 		return berth_make_error(err, ENOSPC, "create %s: too many volumes", name), NULL;
 	data = vol_data(e, name);
 	dir = vol_dir(e, name);
+	/* what a removal could not take (still mounted) is not a new volume's */
+	if (access(dir, F_OK) == 0 && remove_files(e, name, err) < 0)
+		return NULL;
 	if (berth_fs_mkdir_p(data, 0755, err) < 0 || chmod(dir, 0701) < 0) {
 		if (!*err)
 			berth_make_error(err, errno, "create %s: %s", name, strerror(errno));
@@ -342,24 +357,28 @@ static struct volume *vol_make(struct berth_engine *e, const char *name, const j
 
 /* Removes the files of the volume directory DIR (nothing mounted left on
  * its _data): moved to tmp/ at once, then deleted. */
+/* The volume's directory is first renamed to volumes/.rm-<random> (the
+ * same filesystem, even when volumes/ is a mount of its own), so that a
+ * crash never leaves half of it under its name; the start removes what a
+ * crash left there. */
 static int remove_files(struct berth_engine *e, const char *name, berth_error_t *err)
 {
-	cleanup_free char *dir = vol_dir(e, name), *data = vol_data(e, name), *trash = NULL,
-			  *tmp = xasprintf("%s/tmp", e->cfg.data_root);
-	cleanup_close int tfd = -1;
+	cleanup_free char *data = vol_data(e, name), *trash = NULL,
+			  *root = xasprintf("%s/volumes", e->cfg.data_root);
+	cleanup_close int rfd = -1;
 	char rnd[65];
 
 	if (!unmount_all(data) || is_mount_root(data))
 		return berth_make_error(err, EBUSY, "remove %s: its data is still mounted", name);
 	random_name(rnd);
-	trash = xasprintf("vol-%.16s", rnd);
-	tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0 || renameat(AT_FDCWD, dir, tfd, trash) < 0) {
+	trash = xasprintf(".rm-%.16s", rnd);
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0 || renameat(rfd, name, rfd, trash) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return berth_make_error(err, errno, "remove %s: %s", name, strerror(errno));
 	}
-	if (berth_fs_remove_at_raw(tfd, trash) < 0)
+	if (berth_fs_remove_at_raw(rfd, trash) < 0)
 		berth_log_warn("volume %s: removing its files: %s", name, strerror(errno));
 	return 0;
 }
@@ -544,6 +563,7 @@ json_t *berth_engine_volumes_prune(struct berth_engine *e, const struct berth_fi
 	}
 	for (v = e->volumes; v; v = next) {
 		cleanup_free char *name = NULL;
+		berth_error_t rerr = NULL;
 		int64_t sz;
 		next = v->next;
 		if ((!all && !v->anonymous) || in_use(e, v->name))
@@ -555,9 +575,12 @@ json_t *berth_engine_volumes_prune(struct berth_engine *e, const struct berth_fi
 			continue;
 		name = xstrdup(v->name);
 		sz = vol_size(e, name);
-		if (vol_remove(e, v, NULL) == 0) {
+		if (vol_remove(e, v, &rerr) == 0) {
 			json_array_append_new(deleted, json_string(name));
 			reclaimed += sz;
+		} else {
+			berth_log_warn("volume prune: %s", rerr ? rerr->msg : name);
+			berth_error_release(&rerr);
 		}
 	}
 	snprintf(r, sizeof(r), "%lld", (long long)reclaimed);
@@ -596,6 +619,11 @@ static void reconcile(struct berth_engine *e)
 
 	while (d && (de = readdir(d))) {
 		berth_error_t err = NULL;
+		if (strncmp(de->d_name, ".rm-", 4) == 0) { /* a removal a crash cut short */
+			if (berth_fs_remove_at_raw(dirfd(d), de->d_name) < 0)
+				berth_log_warn("volumes: %s: %s", de->d_name, strerror(errno));
+			continue;
+		}
 		if (de->d_name[0] == '.' || find(e, de->d_name))
 			continue;
 		berth_log_info("volume %s: a directory without a record, removed", de->d_name);
@@ -902,7 +930,7 @@ static void vol_deactivate_unused(struct berth_engine *e, const struct volume *v
 	if (v == NULL || !berth_volume_mount_args(v->options, &src, &fstype, &flags, &mdata))
 		return;
 	for (d = e->containers; d; d = d->next)
-		if (crun_running(d) && vol_container_mounts(d, v->name))
+		if ((crun_running(d) || d->prepared) && vol_container_mounts(d, v->name))
 			return;
 	data = vol_data(e, v->name);
 	if (is_mount_root(data) && !unmount_all(data))
@@ -975,16 +1003,24 @@ static int populate(const char *rootfs, const char *dest, const char *data, bert
 	cleanup_close int sfd = -1, dfd = -1;
 
 	if (rfd < 0)
-		return berth_make_error(err, errno, "open rootfs: %s", strerror(errno));
+		return berth_make_error(err, EIO, "open rootfs: %s", strerror(errno));
 	sfd = (int)syscall(SYS_openat2, rfd, dest, &how, sizeof(how));
-	if (sfd < 0)
+	if (sfd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0; /* nothing there in the image (or not a directory) */
+	if (sfd < 0)
+		return berth_make_error(err, EIO, "copy the image's %s into the volume: %s", dest,
+					strerror(errno));
 	dfd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return berth_make_error(err, errno, "open volume `%s`: %s", data, strerror(errno));
+		return berth_make_error(err, EIO, "open volume `%s`: %s", data, strerror(errno));
 	if (!vol_dir_empty(dfd))
 		return 0;
-	return vol_copy_tree(sfd, dfd, err);
+	if (vol_copy_tree(sfd, dfd, err) < 0) {
+		berth_error_wrap(err, "copy the image's %s into the volume", dest);
+		(*err)->code = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 static int depth_of(const json_t *rec)
@@ -1002,11 +1038,16 @@ static int by_depth(const void *a, const void *b)
 	return depth_of(*(json_t *const *)a) - depth_of(*(json_t *const *)b);
 }
 
+/* As docker's spec: "ro" when read-only, and no "rw" otherwise, so that a
+ * read-only source (a bind volume with o=ro, a :ro host mount) stays so. */
 static json_t *bind_spec(const char *dest, const char *src, const char *prop, bool rw)
 {
-	return json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest, "type", "bind",
-			 "source", src, "options", "rbind", prop && *prop ? prop : "rprivate",
-			 rw ? "rw" : "ro");
+	json_t *m = json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", dest, "type", "bind",
+			      "source", src, "options", "rbind", prop && *prop ? prop : "rprivate");
+
+	if (!rw)
+		json_array_append_new(json_object_get(m, "options"), json_string("ro"));
+	return m;
 }
 
 static json_t *tmpfs_spec(const char *dest, const char *data)
@@ -1025,8 +1066,20 @@ static json_t *tmpfs_spec(const char *dest, const char *data)
 }
 
 /* The OCI mount of the record REC, with what it needs done first. */
-static json_t *spec_mount(struct berth_engine *e, const char *rootfs, const json_t *rec,
-			  berth_error_t *err)
+/* Whether a container other than C holds the volume NAME mounted: it
+ * runs, or a prepared start made its mounts already. */
+static bool used_by_other(struct berth_engine *e, const struct container *c, const char *name)
+{
+	struct container *d;
+
+	for (d = e->containers; d; d = d->next)
+		if (d != c && (crun_running(d) || d->prepared) && vol_container_mounts(d, name))
+			return true;
+	return false;
+}
+
+static json_t *spec_mount(struct berth_engine *e, const struct container *c, const char *rootfs,
+			  const json_t *rec, berth_error_t *err)
 {
 	const char *type = json_string_value(json_object_get(rec, "Type"));
 	const char *dest = json_string_value(json_object_get(rec, "Destination"));
@@ -1041,7 +1094,9 @@ static json_t *spec_mount(struct berth_engine *e, const char *rootfs, const json
 		cleanup_free char *data = v ? vol_data(e, v->name) : NULL;
 		if (v == NULL || vol_activate(e, v, err) < 0)
 			return NULL;
-		if (json_is_true(json_object_get(rec, "CopyData")) &&
+		/* a volume another container has is not new: its content is theirs
+		 * (and theirs to change under a copy) */
+		if (json_is_true(json_object_get(rec, "CopyData")) && !used_by_other(e, c, v->name) &&
 		    populate(rootfs, dest, data, err) < 0)
 			return NULL;
 		return bind_spec(dest, data, "rprivate", rw);
@@ -1082,7 +1137,7 @@ int vol_spec_mounts(struct berth_engine *e, struct container *c, json_t *spec, b
 			else
 				k++;
 		}
-		m = spec_mount(e, rootfs, sorted[i], err);
+		m = spec_mount(e, c, rootfs, sorted[i], err);
 		if (m == NULL)
 			return -1;
 		json_array_append_new(mounts, m);

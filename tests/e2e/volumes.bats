@@ -232,6 +232,19 @@ anon_count() { dk volume ls -q -f label=com.docker.volume.anonymous | wc -l; }
 	dk volume rm "$v" >/dev/null
 	# removing the volume keeps the host's files
 	assert_eq "$(cat "$T/dev/f")" device "the host directory after rm"
+	# o=bind,ro: read-only (a bind takes ro only with a remount)
+	local w
+	w=$(vname bindro)
+	dk volume create -o type=none -o o=bind,ro -o "device=$T/dev" "$w" >/dev/null
+	run dk run --rm -v "$w:/v" busybox sh -c 'cat /v/f; touch /v/new'
+	assert_failure
+	assert_contains "$output" "device"
+	assert_contains "$output" "Read-only file system"
+	[ ! -e "$T/dev/new" ] || { echo "a write went through the ro bind volume" >&2; return 1; }
+	if ! is_peer; then
+		# volumes/ is root's alone: image content there may be setuid
+		assert_eq "$(stat -c %a "$DATA/volumes")" 700 "volumes/ mode"
+	fi
 }
 
 @test "volumes: --volumes-from shares the mounts, :ro makes them read-only" {
