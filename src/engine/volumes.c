@@ -42,6 +42,7 @@
 #define MAX_COPY_DEPTH	   512
 #define MAX_XATTR_LIST	   65536
 #define MAX_UMOUNTS	   64
+#define POPULATE_DIR	   "_populate" /* beside _data: a fill in progress */
 
 struct volume {
 	struct volume *next;
@@ -633,8 +634,13 @@ static void reconcile(struct berth_engine *e)
 		}
 	}
 	for (v = e->volumes; v; v = v->next) {
-		cleanup_free char *data = vol_data(e, v->name);
+		cleanup_free char *data = vol_data(e, v->name), *dir = vol_dir(e, v->name);
+		cleanup_close int vfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		berth_error_t err = NULL;
+		/* a fill a crash cut short: _data stayed empty, filled at the next start */
+		if (vfd >= 0 && faccessat(vfd, POPULATE_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    berth_fs_remove_at_raw(vfd, POPULATE_DIR) < 0)
+			berth_log_warn("volume %s: %s: %s", v->name, POPULATE_DIR, strerror(errno));
 		if (access(data, F_OK) == 0)
 			continue;
 		berth_log_warn("volume %s: its directory was missing, made again empty", v->name);
@@ -995,12 +1001,14 @@ bool vol_container_mounts(const struct container *c, const char *what)
 /* Fills the new volume DATA from the image's content at DEST in ROOTFS
  * (the container's rootfs, mounted), if the volume is empty and the image
  * has a directory there. */
-static int populate(const char *rootfs, const char *dest, const char *data, berth_error_t *err)
+static int populate(const char *rootfs, const char *dest, const char *dir, const char *data,
+		    berth_error_t *err)
 {
 	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	cleanup_close int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int sfd = -1, dfd = -1;
+	cleanup_close int sfd = -1, dfd = -1, vfd = -1, pfd = -1;
+	bool direct = is_mount_root(data);
 
 	if (rfd < 0)
 		return berth_make_error(err, EIO, "open rootfs: %s", strerror(errno));
@@ -1015,10 +1023,35 @@ static int populate(const char *rootfs, const char *dest, const char *data, bert
 		return berth_make_error(err, EIO, "open volume `%s`: %s", data, strerror(errno));
 	if (!vol_dir_empty(dfd))
 		return 0;
-	if (vol_copy_tree(sfd, dfd, err) < 0) {
+	/* into _populate beside _data, then exchanged with it: a copy that
+	 * fails or a crash never leaves a volume half filled (and so never
+	 * filled again). A mounted _data (tmpfs, bind) is filled in place. */
+	if (!direct) {
+		vfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (vfd < 0)
+			return berth_make_error(err, EIO, "open volume `%s`: %s", dir, strerror(errno));
+		(void)berth_fs_remove_at_raw(vfd, POPULATE_DIR);
+		if (mkdirat(vfd, POPULATE_DIR, 0755) < 0 ||
+		    (pfd = openat(vfd, POPULATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return berth_make_error(err, EIO, "volume `%s`: %s: %s", dir, POPULATE_DIR,
+						strerror(errno));
+	}
+	if (vol_copy_tree(sfd, direct ? dfd : pfd, err) < 0) {
+		if (!direct)
+			(void)berth_fs_remove_at_raw(vfd, POPULATE_DIR);
 		berth_error_wrap(err, "copy the image's %s into the volume", dest);
 		(*err)->code = EIO;
 		return -1;
+	}
+	if (!direct) {
+		if (renameat2(vfd, POPULATE_DIR, vfd, "_data", RENAME_EXCHANGE) < 0) {
+			int e2 = errno;
+			(void)berth_fs_remove_at_raw(vfd, POPULATE_DIR);
+			return berth_make_error(err, EIO, "volume `%s`: fill _data: %s", dir,
+						strerror(e2));
+		}
+		/* the empty _data it replaced */
+		(void)berth_fs_remove_at_raw(vfd, POPULATE_DIR);
 	}
 	return 0;
 }
@@ -1096,9 +1129,11 @@ static json_t *spec_mount(struct berth_engine *e, const struct container *c, con
 			return NULL;
 		/* a volume another container has is not new: its content is theirs
 		 * (and theirs to change under a copy) */
-		if (json_is_true(json_object_get(rec, "CopyData")) && !used_by_other(e, c, v->name) &&
-		    populate(rootfs, dest, data, err) < 0)
-			return NULL;
+		if (json_is_true(json_object_get(rec, "CopyData")) && !used_by_other(e, c, v->name)) {
+			cleanup_free char *dir = vol_dir(e, v->name);
+			if (populate(rootfs, dest, dir, data, err) < 0)
+				return NULL;
+		}
 		return bind_spec(dest, data, "rprivate", rw);
 	}
 	if (stat(src, &st) < 0) {
@@ -1112,6 +1147,38 @@ static json_t *spec_mount(struct berth_engine *e, const struct container *c, con
 			return NULL;
 	}
 	return bind_spec(dest, src, json_string_value(json_object_get(rec, "Propagation")), rw);
+}
+
+static int path_depth(const char *p)
+{
+	int n = 0;
+
+	for (; p && *p; p++)
+		n += *p == '/' && p[1] != '\0';
+	return n;
+}
+
+/* Every mount of the spec by the depth of its destination, keeping the
+ * order of equals, as docker sorts them: a volume on /etc goes before the
+ * /etc/hosts bind that must show through it. */
+static void spec_sort_by_depth(json_t *mounts)
+{
+	json_t *out = json_array(), *m;
+	int d, max = 0;
+	size_t i;
+
+	json_array_foreach (mounts, i, m) {
+		int k = path_depth(json_string_value(json_object_get(m, "destination")));
+		if (k > max)
+			max = k;
+	}
+	for (d = 0; d <= max; d++)
+		json_array_foreach (mounts, i, m)
+			if (path_depth(json_string_value(json_object_get(m, "destination"))) == d)
+				json_array_append(out, m);
+	json_array_clear(mounts);
+	json_array_extend(mounts, out);
+	json_decref(out);
 }
 
 int vol_spec_mounts(struct berth_engine *e, struct container *c, json_t *spec, berth_error_t *err)
@@ -1142,5 +1209,6 @@ int vol_spec_mounts(struct berth_engine *e, struct container *c, json_t *spec, b
 			return -1;
 		json_array_append_new(mounts, m);
 	}
+	spec_sort_by_depth(mounts);
 	return 0;
 }

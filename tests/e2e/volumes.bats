@@ -144,13 +144,14 @@ anon_count() { dk volume ls -q -f label=com.docker.volume.anonymous | wc -l; }
 	run dk run --rm -v "$v:/x" busybox ls -ln /x
 	assert_contains "$output" index.html
 	# busybox's /etc, with its owners and modes
+	# (as docker: only the mount points of hostname, hosts and resolv.conf)
 	run dk run --rm -v "$w:/etc:nocopy" busybox ls /etc
 	assert_status 0
-	assert_eq "$output" "" "nocopy: an empty volume"
+	assert_eq "$(echo $output)" "hostname hosts resolv.conf" "nocopy: no image content"
 	# a volume with content is not filled again
 	dk run --rm -v "$w:/d" busybox sh -c 'echo mine >/d/only' >/dev/null
 	run dk run --rm -v "$w:/etc" busybox ls /etc
-	assert_eq "$output" only "a volume in use keeps its content"
+	assert_eq "$(echo $output)" "hostname hosts only resolv.conf" "a volume in use keeps its content"
 	run dk run --rm --mount "type=volume,src=$CT_PREFIX-m,dst=/etc" busybox stat -c '%a %u:%g' /etc/passwd /etc
 	echo "$CT_PREFIX-m" >>"$T/volumes"
 	assert_status 0
@@ -433,4 +434,13 @@ except docker.errors.NotFound:
 	run dk run --rm -v "$v:/d" busybox ls -A /d
 	assert_status 0
 	assert_eq "$output" "" "a fresh tmpfs once no container used it"
+}
+
+@test "volumes: a volume on /etc still shows the container's hostname and hosts files" {
+	local v
+	v=$(vname etc)
+	run dk run --rm --hostname vol-etc-host -v "$v:/etc" busybox sh -c 'cat /etc/hostname; grep -c vol-etc-host /etc/hosts'
+	assert_status 0
+	assert_eq "$output" "vol-etc-host
+1"
 }
