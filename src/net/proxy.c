@@ -360,7 +360,10 @@ struct berth_proxy *berth_proxy_new(struct berth_loop *loop, bool udp, uint16_t 
 	if (fd < 0)
 		return berth_make_error(err, errno, "socket: %s", strerror(errno)), NULL;
 	(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* TCP: a port in TIME-WAIT may be taken again; UDP has no such state,
+	 * and there the option would let two sockets share a port silently */
+	if (!udp)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0)) {
 		int e = errno;
 		close(fd);
