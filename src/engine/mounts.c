@@ -540,10 +540,12 @@ int berth_volume_check_opts(const json_t *opts, berth_error_t *err)
 	json_t *v;
 	size_t i;
 
-	if (opts == NULL || json_is_null(opts) || json_object_size(opts) == 0)
+	if (opts == NULL || json_is_null(opts))
 		return 0;
 	if (!json_is_object(opts))
 		return berth_make_error(err, EINVAL, "invalid driver options: must be an object");
+	if (json_object_size(opts) == 0)
+		return 0;
 	json_object_foreach ((json_t *)opts, key, v) {
 		for (i = 0; i < BERTH_ARRAY_SIZE(valid); i++)
 			if (strcmp(key, valid[i]) == 0)

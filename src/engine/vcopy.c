@@ -39,9 +39,44 @@ struct hardlink {
 
 struct copy {
 	int droot; /* the destination root */
+	/* inodes with more than one name, copied once: an open-addressing
+	 * table by (dev, ino), CAP a power of two, at most half full */
 	struct hardlink *links;
-	size_t n_links;
+	size_t n_links, cap;
 };
+
+/* The slot of (DEV, INO) in CP's table: its entry, or the empty slot
+ * where it goes. */
+static struct hardlink *link_slot(struct copy *cp, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)ino * 0x9e3779b97f4a7c15ull) ^ (uint64_t)dev;
+	size_t i = (size_t)(h ^ (h >> 29)) & (cp->cap - 1);
+
+	while (cp->links[i].rel && (cp->links[i].dev != dev || cp->links[i].ino != ino))
+		i = (i + 1) & (cp->cap - 1);
+	return &cp->links[i];
+}
+
+static void link_add(struct copy *cp, dev_t dev, ino_t ino, const char *rel)
+{
+	struct hardlink *slot;
+
+	if (2 * (cp->n_links + 1) > cp->cap) {
+		struct hardlink *old = cp->links;
+		size_t old_cap = cp->cap, i;
+		cp->cap = old_cap ? old_cap * 2 : 64;
+		cp->links = xcalloc(cp->cap, sizeof(*cp->links));
+		for (i = 0; i < old_cap; i++)
+			if (old[i].rel)
+				*link_slot(cp, old[i].dev, old[i].ino) = old[i];
+		free(old);
+	}
+	slot = link_slot(cp, dev, ino);
+	slot->dev = dev;
+	slot->ino = ino;
+	slot->rel = xstrdup(rel);
+	cp->n_links++;
+}
 
 static int fail(berth_error_t *err, const char *what, const char *rel)
 {
@@ -158,31 +193,25 @@ static int copy_special(int sdir, int ddir, const char *name, const struct stat 
 static bool link_again(struct copy *cp, int ddir, const char *name, const struct stat *st,
 		       const char *rel, int *ret, berth_error_t *err)
 {
-	size_t i;
+	struct hardlink *first;
 
 	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
 		return false;
-	for (i = 0; i < cp->n_links; i++)
-		if (cp->links[i].dev == st->st_dev && cp->links[i].ino == st->st_ino) {
-			/* the first copy, reached without following any symlink that
-			 * may have replaced a directory on its way */
-			struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-						.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-							   RESOLVE_NO_MAGICLINKS };
-			int fd = (int)syscall(SYS_openat2, cp->droot, cp->links[i].rel, &how,
-					      sizeof(how));
-			*ret = fd < 0 || linkat(fd, "", ddir, name, AT_EMPTY_PATH) < 0
-				   ? fail(err, "link", rel)
-				   : 0;
-			if (fd >= 0)
-				close(fd);
-			return true;
-		}
-	cp->links = xrealloc(cp->links, sizeof(*cp->links) * (cp->n_links + 1));
-	cp->links[cp->n_links].dev = st->st_dev;
-	cp->links[cp->n_links].ino = st->st_ino;
-	cp->links[cp->n_links].rel = xstrdup(rel);
-	cp->n_links++;
+	first = cp->cap ? link_slot(cp, st->st_dev, st->st_ino) : NULL;
+	if (first && first->rel) {
+		/* the first copy, reached without following any symlink that may
+		 * have replaced a directory on its way */
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+						   RESOLVE_NO_MAGICLINKS };
+		int fd = (int)syscall(SYS_openat2, cp->droot, first->rel, &how, sizeof(how));
+		*ret = fd < 0 || linkat(fd, "", ddir, name, AT_EMPTY_PATH) < 0 ? fail(err, "link", rel)
+										: 0;
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	link_add(cp, st->st_dev, st->st_ino, rel);
 	return false;
 }
 
@@ -251,6 +280,8 @@ bool vol_dir_empty(int dfd)
 			close(dup_fd);
 		return false;
 	}
+	/* a dup shares the offset: from the start, whatever read it before */
+	rewinddir(d);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			return false;
@@ -270,7 +301,7 @@ int vol_copy_tree(int sfd, int dfd, berth_error_t *err)
 	/* the volume's root takes the owner and mode of the image's directory */
 	if (ret == 0)
 		ret = finish_fd(sfd, dfd, &st, ".", err);
-	for (i = 0; i < cp.n_links; i++)
+	for (i = 0; i < cp.cap; i++)
 		free(cp.links[i].rel);
 	free(cp.links);
 	return ret;

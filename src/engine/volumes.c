@@ -748,9 +748,11 @@ static int from_binds(const json_t *hc, json_t *bydest, json_t *seen, berth_erro
 }
 
 /* HostConfig.Mounts: a bind's source must exist (unless
- * CreateMountpoint), as docker checks at create. */
+ * CreateMountpoint), as docker checks at create; none twice, none where a
+ * --tmpfs goes. */
 static int from_mounts(const json_t *hc, json_t *bydest, json_t *seen, berth_error_t *err)
 {
+	const json_t *tmpfs = json_object_get(hc, "Tmpfs");
 	json_t *it, *rec;
 	size_t i;
 
@@ -768,7 +770,7 @@ static int from_mounts(const json_t *hc, json_t *bydest, json_t *seen, berth_err
 					 "invalid mount config for type \"bind\": bind source path "
 					 "does not exist: %s",
 					 src);
-		else if (json_object_get(seen, dest))
+		else if (json_object_get(seen, dest) || json_object_get(tmpfs, dest))
 			ret = duplicate(err, dest);
 		if (ret < 0) {
 			json_decref(rec);

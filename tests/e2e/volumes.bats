@@ -102,6 +102,12 @@ anon_count() { dk volume ls -q -f label=com.docker.volume.anonymous | wc -l; }
 	assert_eq "$HTTP_STATUS" 400 "a Name of the wrong type"
 	api POST /volumes/create -H 'Content-Type: application/json' -d '[1'
 	assert_eq "$HTTP_STATUS" 400 "bad JSON"
+	api POST /volumes/create -H 'Content-Type: application/json' \
+		-d "{\"Name\":\"$CT_PREFIX-s\",\"DriverOpts\":\"type=tmpfs\"}"
+	assert_eq "$HTTP_STATUS" 400 "DriverOpts not an object"
+	run dk create --mount "type=volume,dst=/t" --tmpfs /t busybox true
+	assert_failure
+	assert_contains "$output" "Duplicate mount point: /t"
 	assert_eq "$(dk volume ls -q | wc -l)" "$before" "volumes made"
 	[ -z "$(ls "$DATA/volumes" | grep -F "$CT_PREFIX" || true)" ]
 }
