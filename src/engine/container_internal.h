@@ -140,6 +140,10 @@ struct berth_strbuf;
  * id12 name"), as docker writes them; on user-defined networks links are
  * names of the embedded DNS instead. */
 void net_link_hosts(struct berth_engine *e, const struct container *c, struct berth_strbuf *b);
+/* docker's legacy environment of C's --link targets on the default bridge
+ * (ALIAS_PORT, ALIAS_PORT_<port>_<PROTO>[_ADDR|_PORT|_PROTO], ALIAS_NAME,
+ * ALIAS_ENV_<var>), appended to ENV. */
+void net_link_env(struct berth_engine *e, const struct container *c, json_t *env);
 /* The address host.docker.internal and host-gateway stand for in C: the
  * gateway of its first bridge network with a way out, else the default
  * bridge's (host order); 0 when there is none. */

@@ -839,6 +839,7 @@ static int write_spec(struct berth_engine *e, struct container *c, berth_error_t
 		return -1;
 	mounts = json_object_get(spec, "mounts");
 	filter_env(json_object_get(json_object_get(spec, "process"), "env"));
+	net_link_env(e, c, json_object_get(json_object_get(spec, "process"), "env"));
 	if (json_is_true(json_object_get(hc, "Init")) && add_init(spec, err) < 0) {
 		json_decref(spec);
 		return -1;

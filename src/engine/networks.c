@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -1030,6 +1031,91 @@ static int dns_reverse(void *data, const char *owner, uint32_t addr, char out[25
 		}
 	}
 	return 0;
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* The exposed ports of T (its request's and its image's), each as
+ * port << 1 | udp, sorted, at most MAX into OUT. */
+static size_t exposed_ports(const struct container *t, uint32_t *out, size_t max)
+{
+	const json_t *sets[2] = { json_object_get(t->request, "ExposedPorts"),
+				  json_object_get(t->image_config, "ExposedPorts") };
+	size_t n = 0, i, k;
+	const char *key;
+	json_t *v;
+
+	for (i = 0; i < 2; i++)
+		json_object_foreach ((json_t *)sets[i], key, v) {
+			uint16_t port;
+			bool udp, dup = false;
+			if (n >= max || parse_port_key(key, &port, &udp) < 0)
+				continue;
+			for (k = 0; k < n; k++)
+				dup = dup || out[k] == ((uint32_t)port << 1 | udp);
+			if (!dup)
+				out[n++] = (uint32_t)port << 1 | udp;
+		}
+	qsort(out, n, sizeof(*out), port_cmp);
+	return n;
+}
+
+void net_link_env(struct berth_engine *e, const struct container *c, json_t *env)
+{
+	const json_t *links = json_object_get(cont_hc(c), "Links");
+	size_t i, k, n;
+	json_t *v, *ev;
+
+	if (json_object_get(endpoints_config(c), "bridge") == NULL)
+		return;
+	json_array_foreach (links, i, v) {
+		const char *s = json_string_value(v), *colon, *alias, *ip;
+		char target[256], up[256];
+		uint32_t ports[64];
+		struct container *t;
+		if (s == NULL || (colon = strchr(s, ':')) == NULL)
+			continue;
+		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
+		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
+		t = cont_find(e, target[0] == '/' ? target + 1 : target, NULL);
+		ip = t ? json_string_value(json_object_get(
+			     json_object_get(live_endpoints(t), "bridge"), "IPAddress"))
+		       : NULL;
+		if (ip == NULL)
+			continue;
+		/* docker's legacy link variables: ALIAS_PORT..., ALIAS_NAME, ALIAS_ENV_... */
+		for (k = 0; alias[k] && k < sizeof(up) - 1; k++)
+			up[k] = alias[k] == '-' ? '_' : (char)toupper((unsigned char)alias[k]);
+		up[k] = '\0';
+		n = exposed_ports(t, ports, BERTH_ARRAY_SIZE(ports));
+		if (n > 0)
+			json_array_append_new(env, json_sprintf("%s_PORT=%s://%s:%u", up,
+								ports[0] & 1 ? "udp" : "tcp", ip,
+								(unsigned)(ports[0] >> 1)));
+		for (k = 0; k < n; k++) {
+			const char *proto = ports[k] & 1 ? "udp" : "tcp", *PROTO = ports[k] & 1 ? "UDP" : "TCP";
+			unsigned p = (unsigned)(ports[k] >> 1);
+			json_array_append_new(env, json_sprintf("%s_PORT_%u_%s=%s://%s:%u", up, p, PROTO,
+								proto, ip, p));
+			json_array_append_new(env, json_sprintf("%s_PORT_%u_%s_ADDR=%s", up, p, PROTO, ip));
+			json_array_append_new(env, json_sprintf("%s_PORT_%u_%s_PORT=%u", up, p, PROTO, p));
+			json_array_append_new(env,
+					      json_sprintf("%s_PORT_%u_%s_PROTO=%s", up, p, PROTO, proto));
+		}
+		json_array_append_new(env, json_sprintf("%s_NAME=%s/%s", up, c->name, alias));
+		json_array_foreach (json_object_get(t->request, "Env"), k, ev) {
+			const char *kv = json_string_value(ev), *eq;
+			if (kv == NULL || (eq = strchr(kv, '=')) == NULL ||
+			    strncmp(kv, "HOME=", 5) == 0 || strncmp(kv, "PATH=", 5) == 0)
+				continue;
+			json_array_append_new(env, json_sprintf("%s_ENV_%s", up, kv));
+		}
+	}
 }
 
 void net_link_hosts(struct berth_engine *e, const struct container *c, struct berth_strbuf *b)

@@ -206,9 +206,16 @@ A $(insp "$c" "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}")"
 	assert_contains "$output" "1 packets received"
 	local d
 	d=$(cname d)
-	dk run -d --name "$d" busybox sleep 100 >/dev/null
-	run dk run --rm --link "$d:dblink" busybox sh -c 'cat /etc/hosts; ping -c1 -W3 dblink'
+	dk run -d --name "$d" -e LINKED_V=1 --expose 6379 busybox sleep 100 >/dev/null
+	run dk run --rm --link "$d:dblink" busybox sh -c 'cat /etc/hosts; env; ping -c1 -W3 dblink'
 	assert_status 0
+	# docker's legacy link variables
+	local dip
+	dip=$(insp "$d" '{{.NetworkSettings.IPAddress}}')
+	assert_contains "$output" "DBLINK_PORT=tcp://$dip:6379"
+	assert_contains "$output" "DBLINK_PORT_6379_TCP_ADDR=$dip"
+	assert_contains "$output" "DBLINK_ENV_LINKED_V=1"
+	assert_match "$output" "DBLINK_NAME=/[a-z_]+/dblink"
 	assert_contains "$output" "$(insp "$d" '{{.NetworkSettings.IPAddress}}')	dblink $(insp "$d" '{{.Id}}' | cut -c1-12) $d"
 	assert_contains "$output" "1 packets received"
 	# a link to nothing, or with the host's network, is refused at create
