@@ -923,26 +923,46 @@ static int add_addr(uint32_t *addrs, size_t max, int n, const json_t *ep)
 	return n + 1;
 }
 
-/* --link target:alias of C (HostConfig.Links, "target:alias" or docker's
- * "/target:/c/alias", and the endpoints' Links): the target when NAME is
- * its alias, else NULL. */
-static struct container *link_target(struct berth_engine *e, const struct container *c,
-				     const json_t *links, const char *name)
+/* One link, "target:alias" or docker's "/target:/c/alias": *ALIAS (in
+ * LINK's string) and the target container, NULL when it is gone (or the
+ * link is malformed, *ALIAS NULL then). */
+static struct container *parse_link(struct berth_engine *e, const json_t *link,
+				    const char **alias)
 {
+	const char *s = json_string_value(link), *colon;
+	char target[256];
+
+	*alias = NULL;
+	if (s == NULL || (colon = strchr(s, ':')) == NULL)
+		return NULL;
+	*alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
+	snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
+	return cont_find(e, target[0] == '/' ? target + 1 : target, NULL);
+}
+
+/* T's address on the default bridge, or NULL. */
+static const char *bridge_ip(const struct container *t)
+{
+	return t ? json_string_value(json_object_get(json_object_get(live_endpoints(t), "bridge"),
+						     "IPAddress"))
+		 : NULL;
+}
+
+/* --link target:alias of C (HostConfig.Links and the endpoints' Links):
+ * the target when NAME is its alias, else NULL. */
+static struct container *link_target(struct berth_engine *e, const json_t *links,
+				     const char *name)
+{
+	const char *alias;
+	struct container *t;
 	size_t i;
 	json_t *v;
 
 	json_array_foreach (links, i, v) {
-		const char *s = json_string_value(v), *colon, *alias;
-		char target[256];
-		if (s == NULL || (colon = strchr(s, ':')) == NULL)
-			continue;
-		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
-		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
-		if (strcasecmp(alias, name) == 0)
-			return cont_find(e, target, NULL);
+		t = parse_link(e, v, &alias);
+		if (alias && strcasecmp(alias, name) == 0)
+			return t;
 	}
-	(void)c;
 	return NULL;
 }
 
@@ -991,9 +1011,9 @@ static int dns_lookup(void *data, const char *owner, const char *name, uint32_t 
 			}
 		}
 		/* a link's alias is C's own name for the target */
-		t = link_target(e, c, json_object_get(cont_hc(c), "Links"), name);
+		t = link_target(e, json_object_get(cont_hc(c), "Links"), name);
 		if (t == NULL)
-			t = link_target(e, c, links, name);
+			t = link_target(e, links, name);
 		if (t && (ep = json_object_get(live_endpoints(t), key))) {
 			known = true;
 			n = add_addr(addrs, max, n, ep);
@@ -1074,19 +1094,11 @@ void net_link_env(struct berth_engine *e, const struct container *c, json_t *env
 	if (json_object_get(endpoints_config(c), "bridge") == NULL)
 		return;
 	json_array_foreach (links, i, v) {
-		const char *s = json_string_value(v), *colon, *alias, *ip;
-		char target[256], up[256];
+		const char *alias, *ip;
+		struct container *t = parse_link(e, v, &alias);
+		char up[256];
 		uint32_t ports[64];
-		struct container *t;
-		if (s == NULL || (colon = strchr(s, ':')) == NULL)
-			continue;
-		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
-		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
-		t = cont_find(e, target[0] == '/' ? target + 1 : target, NULL);
-		ip = t ? json_string_value(json_object_get(
-			     json_object_get(live_endpoints(t), "bridge"), "IPAddress"))
-		       : NULL;
-		if (ip == NULL)
+		if ((ip = bridge_ip(t)) == NULL)
 			continue;
 		/* docker's legacy link variables: ALIAS_PORT..., ALIAS_NAME, ALIAS_ENV_... */
 		for (k = 0; alias[k] && k < sizeof(up) - 1; k++)
@@ -1127,19 +1139,9 @@ void net_link_hosts(struct berth_engine *e, const struct container *c, struct be
 	if (json_object_get(endpoints_config(c), "bridge") == NULL)
 		return;
 	json_array_foreach (links, i, v) {
-		const char *s = json_string_value(v), *colon, *alias;
-		struct container *t;
-		const char *ip;
-		char target[256];
-		if (s == NULL || (colon = strchr(s, ':')) == NULL)
-			continue;
-		alias = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
-		snprintf(target, sizeof(target), "%.*s", (int)(colon - s), s);
-		t = cont_find(e, target, NULL);
-		ip = t ? json_string_value(json_object_get(
-			     json_object_get(live_endpoints(t), "bridge"), "IPAddress"))
-		       : NULL;
-		if (ip)
+		const char *alias, *ip;
+		struct container *t = parse_link(e, v, &alias);
+		if ((ip = bridge_ip(t)) != NULL)
 			berth_strbuf_printf(b, "%s\t%s %.12s %s\n", ip, alias, t->id, t->name + 1);
 	}
 }
