@@ -417,8 +417,8 @@ static void resolv_conf(struct berth_engine *e, struct container *c, const json_
 				json_array_append(ns, v);
 		json_decref(all);
 		if (json_array_size(ns) == 0 && !host_net && !internal) {
-			json_array_append_new(ns, json_string("8.8.8.8"));
-			json_array_append_new(ns, json_string("8.8.4.4"));
+			for (i = 0; i < BERTH_RESOLVER_N_FALLBACK; i++)
+				json_array_append_new(ns, json_string(berth_resolver_fallback[i]));
 		}
 	}
 	if (json_array_size(dsearch) > 0)

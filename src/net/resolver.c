@@ -42,6 +42,8 @@
 #define LOCAL_TTL	   600
 #define RESOLV_CONF_MAX	   (64 * 1024)
 
+const char *const berth_resolver_fallback[BERTH_RESOLVER_N_FALLBACK] = { "8.8.8.8", "8.8.4.4" };
+
 struct upstream {
 	struct sockaddr_storage sa;
 	socklen_t len;
@@ -137,7 +139,6 @@ static int parse_server(const char *s, struct upstream *u)
 
 size_t berth_resolver_host_servers(const char *text, char (*out)[46], size_t max)
 {
-	static const char *const fallback[] = { "8.8.8.8", "8.8.4.4" };
 	const char *line = text;
 	size_t n = 0, i;
 
@@ -164,9 +165,9 @@ size_t berth_resolver_host_servers(const char *text, char (*out)[46], size_t max
 		}
 		line = end ? end + 1 : NULL;
 	}
-	for (i = 0; n == 0 && i < BERTH_ARRAY_SIZE(fallback) && i < max; i++)
-		snprintf(out[i], 46, "%s", fallback[i]);
-	return n ? n : (max < 2 ? max : 2);
+	for (i = 0; n == 0 && i < BERTH_RESOLVER_N_FALLBACK && i < max; i++)
+		snprintf(out[i], 46, "%s", berth_resolver_fallback[i]);
+	return n ? n : (max < BERTH_RESOLVER_N_FALLBACK ? max : BERTH_RESOLVER_N_FALLBACK);
 }
 
 static void host_upstreams(struct berth_resolver *r)

@@ -21,6 +21,10 @@
 
 #define BERTH_RESOLVER_ADDR "127.0.0.11"
 
+/* docker's nameservers when a host has none a container can reach */
+#define BERTH_RESOLVER_N_FALLBACK 2
+extern const char *const berth_resolver_fallback[BERTH_RESOLVER_N_FALLBACK];
+
 struct berth_loop;
 struct berth_resolver;
 
