@@ -23,7 +23,11 @@ free_port() {
 }
 
 # http_code URL: the status of a GET (000 when nothing answers).
-http_code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$1" || true; }
+http_code() { curl -s -m 5 -g -o /dev/null -w '%{http_code}' "$1" || true; }
+
+# http_ok URL: it answers 200 now; wait_http URL: within 20 s, else fail.
+http_ok() { [ "$(curl -s -m 2 -g -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ]; }
+wait_http() { wait_for 20 http_ok "$1" || { echo "nothing answers 200 on $1" >&2; return 1; }; }
 
 # the DNAT rules of berth's table for host port $1
 dnat_rules() { nft list chain ip berth ports 2>/dev/null | grep -c "dport $1 dnat" || true; }
@@ -142,8 +146,7 @@ dnat_rules() { nft list chain ip berth ports 2>/dev/null | grep -c "dport $1 dna
 	n=$(cname web)
 	p=$(free_port)
 	dk run -d --name "$n" -p "127.0.0.1:$p:80" nginx >/dev/null
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
-		{ echo "nginx on 127.0.0.1:$p does not answer" >&2; return 1; }
+	wait_http "http://127.0.0.1:$p/"
 	run dk port "$n"
 	assert_eq "$output" "80/tcp -> 127.0.0.1:$p" "docker port"
 	assert_eq "$(insp "$n" '{{json .NetworkSettings.Ports}}')" "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$p\"}]}" Ports
@@ -170,8 +173,7 @@ dnat_rules() { nft list chain ip berth ports 2>/dev/null | grep -c "dport $1 dna
 	dk run -d --name "$n" -P nginx >/dev/null
 	p=$(dk port "$n" 80/tcp | head -1 | sed 's/.*://')
 	assert_match "$p" '^[0-9]+$' "the random port"
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
-		{ echo "nginx on the random port $p does not answer" >&2; return 1; }
+	wait_http "http://127.0.0.1:$p/"
 }
 
 @test "ports: after kill -9 of the daemon a published port still answers, with one rule for it" {
@@ -181,8 +183,7 @@ dnat_rules() { nft list chain ip berth ports 2>/dev/null | grep -c "dport $1 dna
 	n=$(cname)
 	p=$(free_port)
 	dk run -d --name "$n" -p "$p:80" nginx >/dev/null
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
-		{ echo "nginx on $p does not answer" >&2; return 1; }
+	wait_http "http://127.0.0.1:$p/"
 	kill_daemon_hard
 	assert_eq "$(http_code "http://127.0.0.1:$p/")" 200 "while the daemon is down"
 	start_env_daemon
@@ -240,8 +241,7 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	track "$n-web"
 	assert_status 0
 	assert_eq "${lines[-1]}" "$p" "the published port seen by the SDK"
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
-		{ echo "nginx on $p does not answer" >&2; return 1; }
+	wait_http "http://127.0.0.1:$p/"
 }
 
 @test "ports and networks: bad requests get 400 (or 404) at create, and nothing is created" {
@@ -328,8 +328,7 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	assert_contains "$output" "[::]:$p"
 	assert_eq "$(insp "$n" '{{json .NetworkSettings.Ports}}')" \
 		"{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$p\"},{\"HostIp\":\"::\",\"HostPort\":\"$p\"}]}"
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -g -o /dev/null -w '%{http_code}' 'http://[::1]:$p/')\" = 200 ]" ||
-		{ echo "nginx does not answer on [::1]:$p" >&2; return 1; }
+	wait_http "http://[::1]:$p/"
 	# a port bound to one IPv4 address has no IPv6 side
 	local n2 p2
 	n2=$(cname v4)
@@ -340,9 +339,9 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	if is_peer; then return 0; fi
 	kill_daemon_hard
 	start_env_daemon
-	assert_eq "$(curl -s -m 5 -g -o /dev/null -w '%{http_code}' "http://[::1]:$p/")" 200 "[::1] after a restart"
+	assert_eq "$(http_code "http://[::1]:$p/")" 200 "[::1] after a restart"
 	dk rm -f "$n" >/dev/null
-	assert_eq "$(curl -s -m 5 -g -o /dev/null -w '%{http_code}' "http://[::1]:$p/" || true)" 000 "[::1] after rm"
+	assert_eq "$(http_code "http://[::1]:$p/")" 000 "[::1] after rm"
 }
 
 @test "ports: ps --filter publish= and expose= find a running container by its ports" {
@@ -364,8 +363,7 @@ print(web.ports['80/tcp'][0]['HostPort'])
 	n=$(cname)
 	p=$(free_port)
 	dk run -d --name "$n" -p "$p:80" nginx >/dev/null
-	wait_for 20 bash -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:$p/)\" = 200 ]" ||
-		{ echo "nginx on $p does not answer" >&2; return 1; }
+	wait_http "http://127.0.0.1:$p/"
 	stop_daemon
 	start_env_daemon
 	assert_eq "$(dnat_rules "$p")" 1 "DNAT rules for $p after a restart"
